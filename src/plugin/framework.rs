@@ -1,0 +1,198 @@
+//! The traits a provider implements. The generic semantics around them (validation, defaults,
+//! unknown marking, replacement, upgrades, panics) live in [`super::server`], once for all.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
+
+use super::diag::Diagnostics;
+use super::schema::Schema;
+use super::value::Value;
+
+/// What every call carries: the token that StopProvider cancels.
+#[derive(Clone, Default)]
+pub struct CallContext {
+    pub stop: CancellationToken,
+}
+
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// The provider's type name, the prefix of its resource type names.
+    fn type_name(&self) -> &str;
+    fn schema(&self) -> Schema;
+    fn resources(&self) -> Vec<Arc<dyn Resource>>;
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        Vec::new()
+    }
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
+        Vec::new()
+    }
+    /// Checks beyond the schema's attribute validators; values may be unknown here.
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn configure(
+        &self,
+        ctx: &CallContext,
+        terraform_version: &str,
+        config: &Value,
+        diags: &mut Diagnostics,
+    );
+}
+
+/// Private state: provider data Terraform stores beside a resource's state and hands back on the
+/// next plan and apply, never shown to users. Kept as a JSON object of named entries.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Private(serde_json::Map<String, serde_json::Value>);
+
+impl Private {
+    pub fn decode(bytes: &[u8]) -> Private {
+        match serde_json::from_slice(bytes) {
+            Ok(serde_json::Value::Object(map)) => Private(map),
+            _ => Private::default(),
+        }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        if self.0.is_empty() {
+            Vec::new()
+        } else {
+            serde_json::Value::Object(self.0.clone())
+                .to_string()
+                .into_bytes()
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.0.get(key)
+    }
+
+    pub fn set(&mut self, key: &str, value: serde_json::Value) {
+        self.0.insert(key.to_string(), value);
+    }
+}
+
+/// A change being planned, as the resource's plan hook sees it.
+pub struct PlanChange<'a> {
+    /// Null on create.
+    pub prior: &'a Value,
+    pub config: &'a Value,
+}
+
+impl PlanChange<'_> {
+    pub fn is_create(&self) -> bool {
+        self.prior.is_null()
+    }
+}
+
+#[async_trait]
+pub trait Resource: Send + Sync + 'static {
+    fn type_name(&self) -> &str;
+    fn schema(&self) -> &Schema;
+    /// Checks beyond the schema's attribute validators; values may be unknown here.
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Runs after the generic plan semantics on create and update plans, and may adjust the plan
+    /// or ask for replacement of the paths it names.
+    async fn modify_plan(
+        &self,
+        _ctx: &CallContext,
+        _change: &PlanChange<'_>,
+        _planned: &mut Value,
+        _private: &mut Private,
+        _diags: &mut Diagnostics,
+    ) {
+    }
+    /// Returns the new state; on error, a state returned anyway is recorded (tainted), so nothing
+    /// that was created is lost.
+    async fn create(
+        &self,
+        ctx: &CallContext,
+        planned: &Value,
+        config: &Value,
+        private: &Private,
+        diags: &mut Diagnostics,
+    ) -> Option<Value>;
+    /// Returns the refreshed state, or None when the object is gone.
+    async fn read(
+        &self,
+        ctx: &CallContext,
+        state: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value>;
+    async fn update(
+        &self,
+        ctx: &CallContext,
+        prior: &Value,
+        planned: &Value,
+        config: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value>;
+    async fn delete(&self, ctx: &CallContext, prior: &Value, diags: &mut Diagnostics);
+    async fn import(
+        &self,
+        _ctx: &CallContext,
+        _id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        diags.error(
+            "Import is not supported",
+            format!("The resource type {} cannot be imported.", self.type_name()),
+        );
+        None
+    }
+    /// Upgrades state written with an older schema version (given as JSON).
+    fn upgrade_state(&self, version: i64, _json: &[u8], diags: &mut Diagnostics) -> Option<Value> {
+        diags.error(
+            "Unable to upgrade resource state",
+            format!(
+                "The state of this {} was written with schema version {version}, which this \
+                 provider version cannot upgrade. Use the provider version that wrote it, or \
+                 remove the resource from state and import it again.",
+                self.type_name()
+            ),
+        );
+        None
+    }
+}
+
+#[async_trait]
+pub trait DataSource: Send + Sync + 'static {
+    fn type_name(&self) -> &str;
+    fn schema(&self) -> &Schema;
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn read(
+        &self,
+        ctx: &CallContext,
+        config: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value>;
+}
+
+/// What opening an ephemeral resource yields: a value that never reaches state or plan.
+pub struct Opened {
+    pub result: Value,
+    pub private: Option<Vec<u8>>,
+    pub renew_at: Option<SystemTime>,
+}
+
+#[async_trait]
+pub trait EphemeralResource: Send + Sync + 'static {
+    fn type_name(&self) -> &str;
+    fn schema(&self) -> &Schema;
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn open(
+        &self,
+        ctx: &CallContext,
+        config: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Opened>;
+    async fn renew(
+        &self,
+        _ctx: &CallContext,
+        _private: Option<&[u8]>,
+        _diags: &mut Diagnostics,
+    ) -> Option<SystemTime> {
+        None
+    }
+    async fn close(&self, _ctx: &CallContext, _private: Option<&[u8]>, _diags: &mut Diagnostics) {}
+}

@@ -1,0 +1,92 @@
+//! ApplyResourceChange: create, update or delete. Whatever exists after the call is reported, so
+//! nothing the provider created is lost: a create that fails after the object exists returns its
+//! state (Terraform records it as tainted); a failed delete or update keeps the prior state.
+
+use super::super::diag::Diagnostics;
+use super::super::framework::{CallContext, Private};
+use super::super::proto::tfplugin6 as pb;
+use super::super::schema::Schema;
+use super::super::value::Value;
+use super::codec::{decode, encode, unknown_type};
+use super::{FromDiagnostics, Inner};
+
+type Response = pb::apply_resource_change::Response;
+
+pub async fn apply_resource_change(
+    inner: &Inner,
+    ctx: &CallContext,
+    request: pb::apply_resource_change::Request,
+) -> Response {
+    let Some(resource) = inner.resources.get(&request.type_name) else {
+        return Response::from_diagnostics(unknown_type("resource", &request.type_name));
+    };
+    let schema = resource.schema();
+    let ty = schema.value_type();
+    let decoded = (|| {
+        Ok::<_, Diagnostics>((
+            decode(request.prior_state.as_ref(), &ty, "prior state")?,
+            decode(request.planned_state.as_ref(), &ty, "planned state")?,
+            decode(request.config.as_ref(), &ty, "configuration")?,
+        ))
+    })();
+    let (prior, planned, config) = match decoded {
+        Ok(values) => values,
+        Err(diags) => return Response::from_diagnostics(diags),
+    };
+    let mut diags = Diagnostics::new();
+    let new_state = if planned.is_null() {
+        resource.delete(ctx, &prior, &mut diags).await;
+        if diags.has_errors() {
+            prior
+        } else {
+            Value::Null
+        }
+    } else if prior.is_null() {
+        resource
+            .create(
+                ctx,
+                &planned,
+                &config,
+                &Private::decode(&request.planned_private),
+                &mut diags,
+            )
+            .await
+            .unwrap_or(Value::Null)
+    } else {
+        resource
+            .update(ctx, &prior, &planned, &config, &mut diags)
+            .await
+            .unwrap_or(prior)
+    };
+    let new_state = without_write_only(schema, new_state);
+    if !new_state.is_wholly_known() {
+        diags.error(
+            "The provider returned an unknown value after apply",
+            "This is a bug in the provider; please report it. The change may have been made; \
+             run `terraform plan` to see what exists now.",
+        );
+        return Response::from_diagnostics(diags);
+    }
+    match encode(&new_state, &ty) {
+        Ok(encoded) => Response {
+            new_state: Some(encoded),
+            private: request.planned_private,
+            diagnostics: diags.into_proto(),
+            ..Default::default()
+        },
+        Err(more) => {
+            diags.extend(more);
+            Response::from_diagnostics(diags)
+        }
+    }
+}
+
+/// Write-only attributes are never stored.
+fn without_write_only(schema: &Schema, mut state: Value) -> Value {
+    if let Value::Object(attrs) = &mut state {
+        for attr in schema.attributes.iter().filter(|a| a.write_only) {
+            attrs.insert(attr.name.clone(), Value::Null);
+        }
+    }
+    state
+}

@@ -1,0 +1,66 @@
+//! GetMetadata and GetProviderSchema.
+
+use super::super::proto::tfplugin6 as pb;
+use super::Inner;
+
+/// Schemas are static, so Terraform may cache them (get_provider_schema_optional) and plans
+/// destroys through PlanResourceChange (plan_destroy).
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: true,
+        move_resource_state: false,
+        generate_resource_config: false,
+    }
+}
+
+pub fn get_metadata(inner: &Inner) -> pb::get_metadata::Response {
+    pb::get_metadata::Response {
+        server_capabilities: Some(capabilities()),
+        resources: inner
+            .resources
+            .keys()
+            .map(|name| pb::get_metadata::ResourceMetadata {
+                type_name: name.clone(),
+            })
+            .collect(),
+        data_sources: inner
+            .data_sources
+            .keys()
+            .map(|name| pb::get_metadata::DataSourceMetadata {
+                type_name: name.clone(),
+            })
+            .collect(),
+        ephemeral_resources: inner
+            .ephemeral_resources
+            .keys()
+            .map(|name| pb::get_metadata::EphemeralMetadata {
+                type_name: name.clone(),
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+pub fn get_provider_schema(inner: &Inner) -> pb::get_provider_schema::Response {
+    pb::get_provider_schema::Response {
+        provider: Some(inner.provider.schema().to_proto()),
+        resource_schemas: inner
+            .resources
+            .iter()
+            .map(|(name, r)| (name.clone(), r.schema().to_proto()))
+            .collect(),
+        data_source_schemas: inner
+            .data_sources
+            .iter()
+            .map(|(name, d)| (name.clone(), d.schema().to_proto()))
+            .collect(),
+        ephemeral_resource_schemas: inner
+            .ephemeral_resources
+            .iter()
+            .map(|(name, e)| (name.clone(), e.schema().to_proto()))
+            .collect(),
+        server_capabilities: Some(capabilities()),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,28 @@
+//! The Supabase Management API client for project API keys. Knows nothing of Terraform.
+//!
+//! - `client`: configuration, the connection pool, list/get/update/delete.
+//! - `create`: create, with reconciliation when the outcome of a create is unknown.
+//! - `transport`: one request and its retries; `retry`: when and how long to wait.
+//! - `keys`: key types, request bodies, decoding of answers.
+//! - `errors`: the error type and its messages; `operation`: the calls and the
+//!   permissions they need; `reconcile`: which key a create made.
+//! - `tls`: HTTPS roots (`SSL_CERT_FILE`); `time`: timestamp parsing.
+
+mod client;
+mod create;
+mod errors;
+mod keys;
+mod operation;
+mod reconcile;
+mod retry;
+mod time;
+mod tls;
+mod transport;
+
+pub use client::{Client, ClientConfig, Deleted, RetryNotice, USER_AGENT};
+pub use create::Created;
+pub use errors::{ApiError, ErrorKind, Permission};
+pub use keys::{is_masked, ApiKey, KeyType, KeyUpdate, NewKey, SecretValue, MASK_CHAR};
+pub use reconcile::CLOCK_SKEW;
+pub use retry::{Backoff, INITIAL_BACKOFF, MAX_BACKOFF, MAX_SERVER_WAIT};
+pub use tls::CERT_FILE_ENV;

@@ -1,0 +1,342 @@
+//! One request, tried again while that is safe: the budget is `max_retries`, every
+//! wait can be cancelled, and a request once sent is always waited for (its answer
+//! decides what happened; abandoning it would leave that unknown).
+
+use std::error::Error as StdError;
+
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION};
+use reqwest::Method;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use super::client::{Client, RetryNotice};
+use super::errors::{ApiError, Operation, StatusInfo};
+use super::keys::error_message;
+use super::retry::{verdict, Ending, Verdict};
+
+/// Answers larger than this are not the API's (a list of every key is far smaller).
+const MAX_BODY: usize = 4 << 20;
+
+pub(crate) struct Request<'a> {
+    pub method: Method,
+    pub url: Url,
+    pub body: Option<&'a [u8]>,
+}
+
+/// A successful (2xx) answer.
+pub(crate) struct Answer {
+    pub status: u16,
+    body: Vec<u8>,
+    oversized: bool,
+}
+
+impl Answer {
+    /// The body, or why it cannot be decoded.
+    pub fn body(&self) -> Result<&[u8], String> {
+        if self.oversized {
+            Err(format!("the body is larger than {} MiB", MAX_BODY >> 20))
+        } else {
+            Ok(&self.body)
+        }
+    }
+}
+
+/// Why a request gave no usable answer.
+pub(crate) enum Failure {
+    /// Nothing more to try.
+    Error(ApiError),
+    /// A create failed after it was sent: it may have been carried out.
+    Ambiguous(ApiError),
+}
+
+impl Failure {
+    pub fn into_error(self) -> ApiError {
+        match self {
+            Failure::Error(e) | Failure::Ambiguous(e) => e,
+        }
+    }
+}
+
+/// How one attempt ended.
+enum Attempt {
+    Answered {
+        status: u16,
+        headers: HeaderMap,
+        body: Vec<u8>,
+        oversized: bool,
+    },
+    NotSent {
+        cause: String,
+        timeout: bool,
+        untrusted: bool,
+    },
+    Broken {
+        cause: String,
+        timeout: bool,
+    },
+}
+
+impl Attempt {
+    fn ending(&self) -> Ending {
+        match self {
+            Attempt::Answered { status, .. } => Ending::Status(*status),
+            Attempt::NotSent {
+                untrusted: true, ..
+            } => Ending::Untrusted,
+            Attempt::NotSent { .. } => Ending::NotSent,
+            Attempt::Broken { .. } => Ending::Broken,
+        }
+    }
+
+    fn reason(&self) -> String {
+        match self {
+            Attempt::Answered { status, .. } => format!("HTTP {status}"),
+            Attempt::NotSent { cause, .. } => format!("could not connect: {cause}"),
+            Attempt::Broken { timeout: true, .. } => "timed out".to_owned(),
+            Attempt::Broken { cause, .. } => format!("connection failed: {cause}"),
+        }
+    }
+}
+
+impl Client {
+    /// Sends `req`, retrying per [`verdict`]; a 2xx answer is `Ok`, anything else an error.
+    pub(crate) async fn execute(
+        &self,
+        cancel: &CancellationToken,
+        op: &Operation,
+        req: Request<'_>,
+    ) -> Result<Answer, Failure> {
+        let max_attempts = self.max_retries().saturating_add(1);
+        let mut attempts = 0u32;
+        loop {
+            if cancel.is_cancelled() {
+                return Err(Failure::Error(
+                    ApiError::cancelled(op).with_attempts(attempts),
+                ));
+            }
+            attempts += 1;
+            let attempt = self.attempt(&req).await;
+            let retry = match verdict(&req.method, attempt.ending()) {
+                Verdict::Final => return self.conclude(op, &req.method, attempt, attempts),
+                Verdict::Ambiguous => {
+                    let error = self.failure(op, &req.method, &attempt);
+                    return Err(Failure::Ambiguous(error.with_attempts(attempts)));
+                }
+                Verdict::Retry => attempts < max_attempts,
+            };
+            if !retry {
+                let error = self.failure(op, &req.method, &attempt);
+                return Err(Failure::Error(error.with_attempts(attempts)));
+            }
+            let backoff = self.backoff();
+            let delay = match &attempt {
+                Attempt::Answered {
+                    status, headers, ..
+                } => backoff.wait_from_headers(*status, headers),
+                _ => None,
+            }
+            .unwrap_or_else(|| backoff.delay(attempts - 1));
+            let notice = RetryNotice {
+                action: op.doing(),
+                attempt: attempts,
+                max_attempts,
+                delay,
+                reason: attempt.reason(),
+            };
+            if self.pause(cancel, &notice).await.is_err() {
+                let context = format!("attempt {attempts} had failed ({})", notice.reason);
+                return Err(Failure::Error(
+                    ApiError::cancelled(op)
+                        .with_context(&context)
+                        .with_attempts(attempts),
+                ));
+            }
+        }
+    }
+
+    /// Tells the retry hook, then waits `notice.delay` unless `cancel` fires first.
+    pub(crate) async fn pause(
+        &self,
+        cancel: &CancellationToken,
+        notice: &RetryNotice,
+    ) -> Result<(), ()> {
+        self.notify(notice);
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => Err(()),
+            _ = tokio::time::sleep(notice.delay) => Ok(()),
+        }
+    }
+
+    async fn attempt(&self, req: &Request<'_>) -> Attempt {
+        let mut builder = self
+            .http()
+            .request(req.method.clone(), req.url.clone())
+            .timeout(self.request_timeout())
+            .header(AUTHORIZATION, self.authorization().clone())
+            .header(ACCEPT, "application/json");
+        if let Some(body) = req.body {
+            builder = builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
+        let mut response = match builder.send().await {
+            Ok(response) => response,
+            Err(e) => return failed(e),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let mut body = Vec::new();
+        let mut oversized = false;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) if body.len() + chunk.len() > MAX_BODY => {
+                    oversized = true;
+                    break;
+                }
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) => break,
+                // The status line arrived, so the request was sent: broken, not unsent.
+                Err(e) => {
+                    return Attempt::Broken {
+                        cause: describe(&e),
+                        timeout: e.is_timeout(),
+                    }
+                }
+            }
+        }
+        Attempt::Answered {
+            status,
+            headers,
+            body,
+            oversized,
+        }
+    }
+
+    /// The result of a final attempt.
+    fn conclude(
+        &self,
+        op: &Operation,
+        method: &Method,
+        attempt: Attempt,
+        attempts: u32,
+    ) -> Result<Answer, Failure> {
+        match attempt {
+            Attempt::Answered {
+                status,
+                body,
+                oversized,
+                ..
+            } if (200..300).contains(&status) => Ok(Answer {
+                status,
+                body,
+                oversized,
+            }),
+            other => Err(Failure::Error(
+                self.failure(op, method, &other).with_attempts(attempts),
+            )),
+        }
+    }
+
+    /// The error an attempt that gave no usable answer stands for.
+    fn failure(&self, op: &Operation, method: &Method, attempt: &Attempt) -> ApiError {
+        let timeout = self.request_timeout();
+        let error = match attempt {
+            Attempt::Answered {
+                status,
+                headers,
+                body,
+                ..
+            } => {
+                let message = error_message(body);
+                let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+                let number = |name| header(name).and_then(|v| v.trim().parse::<u64>().ok());
+                ApiError::from_status(
+                    op,
+                    &StatusInfo {
+                        status: *status,
+                        server_message: message.as_deref(),
+                        method: method.as_str(),
+                        content_type: header(CONTENT_TYPE.as_str()),
+                        location: header(LOCATION.as_str()),
+                        rate_limit: number("x-ratelimit-limit"),
+                        rate_reset_secs: number("x-ratelimit-reset"),
+                    },
+                )
+            }
+            Attempt::NotSent {
+                cause, timeout: t, ..
+            } => ApiError::connect(op, cause, t.then_some(timeout)),
+            Attempt::Broken { cause, timeout: t } => {
+                ApiError::transport(op, cause, t.then_some(timeout))
+            }
+        };
+        error.scrub(self.token())
+    }
+}
+
+/// Classifies a failed send: a connect error means nothing was sent.
+fn failed(e: reqwest::Error) -> Attempt {
+    let cause = describe(&e);
+    if e.is_connect() {
+        Attempt::NotSent {
+            untrusted: is_untrusted_certificate(&e),
+            timeout: e.is_timeout(),
+            cause,
+        }
+    } else {
+        Attempt::Broken {
+            timeout: e.is_timeout(),
+            cause,
+        }
+    }
+}
+
+/// The error's causes, innermost last, without the URL reqwest puts first.
+fn describe(e: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    if parts.is_empty() {
+        if e.is_timeout() {
+            return "timed out".to_owned();
+        }
+        return "unknown transport error".to_owned();
+    }
+    parts.join(": ")
+}
+
+/// Whether the TLS handshake failed on the server's certificate (no retry can help).
+fn is_untrusted_certificate(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn StdError + 'static)> = e.source();
+    while let Some(s) = source {
+        if is_certificate_error(s) {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+fn is_certificate_error(mut e: &(dyn StdError + 'static)) -> bool {
+    loop {
+        if let Some(rustls::Error::InvalidCertificate(_)) = e.downcast_ref::<rustls::Error>() {
+            return true;
+        }
+        // `io::Error::source` skips the error it wraps (which may be another io::Error),
+        // so look inside explicitly.
+        match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => e = inner,
+            None => return false,
+        }
+    }
+}

@@ -1,0 +1,478 @@
+//! The provider block: `access_token` and `endpoint`, each with an environment fallback.
+
+use std::time::Duration;
+
+use crate::plugin::diag::Diagnostics;
+use crate::plugin::schema::{Attribute, Schema, Validator};
+use crate::plugin::value::path::AttributePath;
+use crate::plugin::value::{Type, Value};
+use crate::secret::Secret;
+
+pub const TOKEN_ENV: &str = "SUPABASE_ACCESS_TOKEN";
+pub const ENDPOINT_ENV: &str = "SUPABASE_API_ENDPOINT";
+pub const DEFAULT_ENDPOINT: &str = "https://api.supabase.com";
+pub const TIMEOUT_ENV: &str = "SUPABASE_REQUEST_TIMEOUT";
+pub const RETRIES_ENV: &str = "SUPABASE_MAX_RETRIES";
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_MAX_RETRIES: u32 = 5;
+/// More retries than this would keep a plan waiting for many minutes of rate-limit windows.
+const RETRIES_LIMIT: u32 = 20;
+
+pub fn schema() -> Schema {
+    Schema::new(
+        0,
+        "Manages Supabase API keys through the Supabase Management API.",
+        vec![
+            Attribute::optional("access_token", Type::String)
+                .sensitive()
+                .validator(NotBlank)
+                .description(&format!(
+                    "A Supabase personal access token (or OAuth access token) for the \
+                     Management API. Defaults to the `{TOKEN_ENV}` environment variable."
+                )),
+            Attribute::optional("endpoint", Type::String)
+                .validator(HttpUrl)
+                .description(&format!(
+                    "The Management API's base URL. Defaults to the `{ENDPOINT_ENV}` \
+                     environment variable, else `{DEFAULT_ENDPOINT}`. A plain `http://` \
+                     endpoint that is not on this machine sends the token in clear."
+                )),
+            Attribute::optional("request_timeout", Type::String)
+                .validator(DurationText)
+                .description(&format!(
+                    "How long one API request may take before it counts as failed, as a \
+                     duration such as `30s` or `2m`. Defaults to the `{TIMEOUT_ENV}` \
+                     environment variable, else `30s`."
+                )),
+            Attribute::optional("max_retries", Type::Number)
+                .validator(RetryCount)
+                .description(&format!(
+                    "How many times a failed request is retried (rate limits, server errors, \
+                     lost connections) before the operation fails; waits grow exponentially \
+                     and follow the API's rate-limit headers. `0` to `{RETRIES_LIMIT}`. \
+                     Defaults to the `{RETRIES_ENV}` environment variable, else \
+                     `{DEFAULT_MAX_RETRIES}`."
+                )),
+        ],
+    )
+}
+
+/// What the provider can work with once configured.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Configuration {
+    #[default]
+    NotConfigured,
+    /// Part of the configuration comes from resources not yet created: known at apply.
+    Deferred,
+    Ready(Settings),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub endpoint: url::Url,
+    pub access_token: Secret,
+    pub request_timeout: Duration,
+    pub max_retries: u32,
+}
+
+/// The environment variables the provider reads, gathered so tests can pass their own.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    pub access_token: Option<String>,
+    pub endpoint: Option<String>,
+    pub request_timeout: Option<String>,
+    pub max_retries: Option<String>,
+}
+
+impl Environment {
+    pub fn from_process() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Environment {
+            access_token: std::env::var(TOKEN_ENV).ok(),
+            endpoint: var(ENDPOINT_ENV),
+            request_timeout: var(TIMEOUT_ENV),
+            max_retries: var(RETRIES_ENV),
+        }
+    }
+}
+
+pub fn resolve(config: &Value, env: &Environment, diags: &mut Diagnostics) -> Configuration {
+    let attr = |name: &str| config.attr(name).unwrap_or(&Value::Null);
+    let (token, endpoint) = (attr("access_token"), attr("endpoint"));
+    if [
+        token,
+        endpoint,
+        attr("request_timeout"),
+        attr("max_retries"),
+    ]
+    .iter()
+    .any(|v| !v.is_known())
+    {
+        return Configuration::Deferred;
+    }
+    let root = AttributePath::root();
+    let access_token = match token.as_str().or(env.access_token.as_deref()) {
+        Some(t) if !t.trim().is_empty() => Secret::new(t.trim()),
+        _ => {
+            diags.attribute_error(
+                root.attribute("access_token"),
+                "Missing Supabase access token",
+                format!(
+                    "The provider needs a Management API access token. Set `access_token` in \
+                     the provider block, or set the {TOKEN_ENV} environment variable. Create a \
+                     token under Account > Access Tokens in the Supabase dashboard."
+                ),
+            );
+            return Configuration::NotConfigured;
+        }
+    };
+    let text = endpoint
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| env.endpoint.clone())
+        .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
+    let endpoint = match parse_endpoint(&text) {
+        Ok(endpoint) => endpoint,
+        Err(problem) => {
+            diags.attribute_error(
+                root.attribute("endpoint"),
+                "Invalid Supabase API endpoint",
+                endpoint_help(&text, &problem),
+            );
+            return Configuration::NotConfigured;
+        }
+    };
+    if endpoint.scheme() == "http" && !is_loopback(&endpoint) {
+        diags.attribute_warning(
+            root.attribute("endpoint"),
+            "The access token travels in clear",
+            format!(
+                "The endpoint {endpoint} uses plain http on a host other than this machine, so \
+                 the access token and API key secrets cross the network unencrypted. Use an \
+                 https:// endpoint."
+            ),
+        );
+    }
+    let request_timeout = match attr("request_timeout")
+        .as_str()
+        .map(str::to_string)
+        .or_else(|| env.request_timeout.clone())
+    {
+        None => DEFAULT_REQUEST_TIMEOUT,
+        Some(text) => match parse_duration(&text) {
+            Some(timeout) => timeout,
+            None => {
+                diags.attribute_error(
+                    root.attribute("request_timeout"),
+                    "Invalid request timeout",
+                    duration_help(&text),
+                );
+                return Configuration::NotConfigured;
+            }
+        },
+    };
+    let retries = match attr("max_retries").as_number() {
+        Some(number) => number.as_i64().map(|n| n.to_string()),
+        None => env.max_retries.clone(),
+    };
+    let max_retries = match retries {
+        None => DEFAULT_MAX_RETRIES,
+        Some(text) => match text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n <= RETRIES_LIMIT)
+        {
+            Some(n) => n,
+            None => {
+                diags.attribute_error(
+                    root.attribute("max_retries"),
+                    "Invalid retry count",
+                    retries_help(&text),
+                );
+                return Configuration::NotConfigured;
+            }
+        },
+    };
+    Configuration::Ready(Settings {
+        endpoint,
+        access_token,
+        request_timeout,
+        max_retries,
+    })
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// A duration such as `500ms`, `30s`, `2m` or `1m30s`; positive, at most an hour.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let mut rest = text.trim();
+    let mut total = Duration::ZERO;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+        let amount: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = match &rest[..unit_len] {
+            "ms" => Duration::from_millis(1),
+            "s" => Duration::from_secs(1),
+            "m" => Duration::from_secs(60),
+            "h" => Duration::from_secs(3600),
+            _ => return None,
+        };
+        total = total.checked_add(unit.checked_mul(u32::try_from(amount).ok()?)?)?;
+        rest = &rest[unit_len..];
+    }
+    (total > Duration::ZERO && total <= Duration::from_secs(3600)).then_some(total)
+}
+
+fn duration_help(text: &str) -> String {
+    format!(
+        "{} is not a duration. Give a positive duration of at most an hour, such as \
+         \"500ms\", \"30s\" or \"2m\" (also settable through {TIMEOUT_ENV}).",
+        quoted_excerpt(text)
+    )
+}
+
+fn retries_help(text: &str) -> String {
+    format!(
+        "{text:?} is not a retry count. Give a whole number from 0 to {RETRIES_LIMIT} (also \
+         settable through {RETRIES_ENV})."
+    )
+}
+
+fn endpoint_help(text: &str, problem: &str) -> String {
+    format!(
+        "{} {problem}. Give an http(s) URL with a host and no query, such as \
+         {DEFAULT_ENDPOINT} (also settable through {ENDPOINT_ENV}).",
+        quoted_excerpt(text)
+    )
+}
+
+/// A value quoted for a message, cut short so a huge value never makes a huge diagnostic.
+fn quoted_excerpt(text: &str) -> String {
+    const LIMIT: usize = 100;
+    match text.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{:?}...", &text[..cut]),
+        None => format!("{text:?}"),
+    }
+}
+
+/// An http(s) URL with a host, and no query or fragment (the client appends API paths).
+pub fn parse_endpoint(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text.trim()).map_err(|e| format!("is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "uses the scheme {:?}, not http or https",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("has no host".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("has a query or fragment".into());
+    }
+    Ok(url)
+}
+
+struct NotBlank;
+
+impl Validator for NotBlank {
+    fn description(&self) -> String {
+        "must not be empty or whitespace".into()
+    }
+
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        if value.as_str().is_some_and(|s| s.trim().is_empty()) {
+            diags.attribute_error(
+                path.clone(),
+                "Empty access token",
+                format!(
+                    "`access_token` is empty. Set it to a Supabase access token, or leave it \
+                     out to use the {TOKEN_ENV} environment variable."
+                ),
+            );
+        }
+    }
+}
+
+struct DurationText;
+
+impl Validator for DurationText {
+    fn description(&self) -> String {
+        "must be a duration such as 30s".into()
+    }
+
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        if let Some(text) = value.as_str().filter(|t| parse_duration(t).is_none()) {
+            diags.attribute_error(path.clone(), "Invalid request timeout", duration_help(text));
+        }
+    }
+}
+
+struct RetryCount;
+
+impl Validator for RetryCount {
+    fn description(&self) -> String {
+        format!("must be a whole number from 0 to {RETRIES_LIMIT}")
+    }
+
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        if let Some(number) = value.as_number() {
+            if number
+                .as_i64()
+                .is_none_or(|n| !(0..=i64::from(RETRIES_LIMIT)).contains(&n))
+            {
+                diags.attribute_error(
+                    path.clone(),
+                    "Invalid retry count",
+                    retries_help(&number.to_string()),
+                );
+            }
+        }
+    }
+}
+
+struct HttpUrl;
+
+impl Validator for HttpUrl {
+    fn description(&self) -> String {
+        "must be an http(s) URL with a host".into()
+    }
+
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        if let Some(text) = value.as_str() {
+            if let Err(problem) = parse_endpoint(text) {
+                diags.attribute_error(
+                    path.clone(),
+                    "Invalid Supabase API endpoint",
+                    endpoint_help(text, &problem),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(token: Value, endpoint: Value) -> Value {
+        Value::object([
+            ("access_token", token),
+            ("endpoint", endpoint),
+            ("request_timeout", Value::Null),
+            ("max_retries", Value::Null),
+        ])
+    }
+
+    #[test]
+    fn token_falls_back_to_the_environment() {
+        let env = Environment {
+            access_token: Some("sbp_env".into()),
+            ..Environment::default()
+        };
+        let mut diags = Diagnostics::new();
+        let resolved = resolve(&config(Value::Null, Value::Null), &env, &mut diags);
+        let Configuration::Ready(settings) = resolved else {
+            panic!("not ready: {diags:?}")
+        };
+        assert_eq!(settings.access_token.expose(), "sbp_env");
+        assert_eq!(settings.endpoint.as_str(), "https://api.supabase.com/");
+        assert_eq!(settings.request_timeout, DEFAULT_REQUEST_TIMEOUT);
+        assert_eq!(settings.max_retries, DEFAULT_MAX_RETRIES);
+    }
+
+    #[test]
+    fn durations_read_like_terraform_timeouts() {
+        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("1m30s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        for bad in ["", "30", "s", "0s", "2d", "-1s", "2h"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn plain_http_off_this_machine_warns() {
+        let env = Environment {
+            access_token: Some("t".into()),
+            ..Environment::default()
+        };
+        for (endpoint, warns) in [
+            ("http://127.0.0.1:8080", false),
+            ("http://localhost", false),
+            ("http://api.example.com", true),
+            ("https://api.example.com", false),
+        ] {
+            let mut diags = Diagnostics::new();
+            resolve(
+                &config(Value::Null, Value::String(endpoint.into())),
+                &env,
+                &mut diags,
+            );
+            assert_eq!(
+                diags.iter().any(|d| d.summary.contains("in clear")),
+                warns,
+                "{endpoint}"
+            );
+        }
+    }
+
+    #[test]
+    fn missing_token_names_both_ways_to_set_it() {
+        let mut diags = Diagnostics::new();
+        let resolved = resolve(
+            &config(Value::Null, Value::Null),
+            &Environment::default(),
+            &mut diags,
+        );
+        assert_eq!(resolved, Configuration::NotConfigured);
+        let error = diags.iter().next().expect("an error");
+        assert!(error.detail.contains("access_token") && error.detail.contains(TOKEN_ENV));
+        assert_eq!(
+            error.attribute.as_ref().map(|p| p.to_string()).as_deref(),
+            Some("access_token")
+        );
+    }
+
+    #[test]
+    fn unknown_token_defers() {
+        let mut diags = Diagnostics::new();
+        let resolved = resolve(
+            &config(Value::unknown(), Value::Null),
+            &Environment::default(),
+            &mut diags,
+        );
+        assert_eq!(resolved, Configuration::Deferred);
+        assert!(!diags.has_errors());
+    }
+
+    #[test]
+    fn endpoints_must_be_http_urls_with_a_host_and_no_query() {
+        assert!(parse_endpoint("https://api.supabase.com").is_ok());
+        assert!(parse_endpoint("http://127.0.0.1:8080/base").is_ok());
+        for bad in [
+            "api.supabase.com",
+            "ftp://x.y",
+            "https://x.y:99999",
+            "https://x.y/?a=b",
+            "http://",
+        ] {
+            assert!(parse_endpoint(bad).is_err(), "{bad} was accepted");
+        }
+    }
+}

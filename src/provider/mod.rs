@@ -1,0 +1,75 @@
+//! The `supabase` provider: where the plugin framework and the Management API client meet.
+
+mod api_key;
+mod config;
+mod data;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::plugin::diag::Diagnostics;
+use crate::plugin::framework::{CallContext, Provider, Resource};
+use crate::plugin::schema::Schema;
+use crate::plugin::serve::{self, ServeOptions};
+use crate::plugin::value::Value;
+use crate::supabase::KeyType;
+pub use config::{Configuration, Settings};
+use data::ProviderData;
+
+/// The one source address users write in `required_providers`, host included so Terraform and
+/// OpenTofu look in the same mirror folder.
+pub const SOURCE_ADDRESS: &str = "registry.terraform.io/supabase-rs/supabase";
+
+/// Serves the provider as Terraform runs it (or, with `debug`, for reattaching).
+pub fn serve(debug: bool) -> ExitCode {
+    serve::run(
+        Arc::new(SupabaseProvider::default()),
+        ServeOptions {
+            address: SOURCE_ADDRESS,
+            debug,
+        },
+    )
+}
+
+#[derive(Default)]
+pub struct SupabaseProvider {
+    data: Arc<ProviderData>,
+}
+
+impl SupabaseProvider {
+    /// What ConfigureProvider settled, for resources and tests.
+    pub fn configuration(&self) -> Configuration {
+        self.data.configuration()
+    }
+}
+
+#[async_trait]
+impl Provider for SupabaseProvider {
+    fn type_name(&self) -> &str {
+        "supabase"
+    }
+
+    fn schema(&self) -> Schema {
+        config::schema()
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource>> {
+        vec![Arc::new(api_key::ApiKeyResource::new(
+            KeyType::Secret,
+            self.data.clone(),
+        ))]
+    }
+
+    async fn configure(
+        &self,
+        _ctx: &CallContext,
+        _terraform_version: &str,
+        config: &Value,
+        diags: &mut Diagnostics,
+    ) {
+        let configuration = config::resolve(config, &config::Environment::from_process(), diags);
+        self.data.configure(configuration, diags);
+    }
+}

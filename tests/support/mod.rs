@@ -1,0 +1,3 @@
+pub mod acceptance;
+pub mod plugin;
+pub mod terraform;

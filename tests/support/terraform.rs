@@ -1,0 +1,169 @@
+//! Running the real `terraform` CLI in tests: every Terraform the suite is given (the one on PATH
+//! and `TF_TEST_TERRAFORM_EXTRA`, a colon-separated list of binaries), each run with a private
+//! HOME, CLI config (dev_overrides pointing at our binary), data dir, `-input=false`,
+//! `CHECKPOINT_DISABLE=1` and a hard timeout.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+pub const SOURCE_ADDRESS: &str = "registry.terraform.io/supabase-rs/supabase";
+/// A safety net, not a wait: a Terraform run that takes this long has hung.
+pub const HARD_TIMEOUT: Duration = Duration::from_secs(180);
+
+#[derive(Clone, Debug)]
+pub struct Terraform {
+    pub path: PathBuf,
+    pub version: (u32, u32, u32),
+}
+
+impl Terraform {
+    pub fn version_string(&self) -> String {
+        let (a, b, c) = self.version;
+        format!("{a}.{b}.{c}")
+    }
+
+    pub fn at_least(&self, version: (u32, u32, u32)) -> bool {
+        self.version >= version
+    }
+}
+
+fn probe(path: &Path) -> Option<Terraform> {
+    let output = std::process::Command::new(path)
+        .arg("version")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let word = text.split_whitespace().find(|w| w.starts_with('v'))?;
+    let mut parts = word[1..].split('.').map(|p| p.parse::<u32>().ok());
+    let version = (parts.next()??, parts.next()??, parts.next()??);
+    Some(Terraform {
+        path: path.to_path_buf(),
+        version,
+    })
+}
+
+/// Every Terraform >= 1.0 the suite was given. With `CI` set, a binary named in
+/// `TF_TEST_TERRAFORM_EXTRA` that does not run fails the suite instead of being skipped.
+pub fn all() -> Vec<Terraform> {
+    let mut found = Vec::new();
+    if let Some(path) = which("terraform") {
+        if let Some(tf) = probe(&path) {
+            found.push(tf);
+        }
+    }
+    for extra in std::env::var("TF_TEST_TERRAFORM_EXTRA")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|p| !p.is_empty())
+    {
+        match probe(Path::new(extra)) {
+            Some(tf) => found.push(tf),
+            None if std::env::var_os("CI").is_some() => {
+                panic!("TF_TEST_TERRAFORM_EXTRA names {extra}, which does not run")
+            }
+            None => eprintln!("skipping {extra}: it does not run"),
+        }
+    }
+    found.retain(|tf| tf.version >= (1, 0, 0));
+    found.dedup_by(|a, b| a.version == b.version);
+    assert!(
+        !found.is_empty(),
+        "no Terraform >= 1.0 found: put terraform on PATH or set TF_TEST_TERRAFORM_EXTRA"
+    );
+    found
+}
+
+/// The Terraform on PATH, if it runs (any version).
+pub fn on_path() -> Option<Terraform> {
+    which("terraform").and_then(|path| probe(&path))
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// A private directory for one configuration, with its own HOME and CLI config.
+pub struct Workdir {
+    root: tempfile::TempDir,
+}
+
+impl Workdir {
+    /// A work dir whose CLI config points `SOURCE_ADDRESS` at the provider binary under test.
+    pub fn new() -> Workdir {
+        let root = tempfile::tempdir().expect("temp dir");
+        let plugins = root.path().join("plugins");
+        for dir in ["home", "config", "data", "plugins"] {
+            std::fs::create_dir_all(root.path().join(dir)).expect("mkdir");
+        }
+        // dev_overrides takes a directory and picks the first file named after the provider;
+        // a directory of its own keeps cargo's side files out of the way.
+        std::os::unix::fs::symlink(
+            env!("CARGO_BIN_EXE_terraform-provider-supabase"),
+            plugins.join("terraform-provider-supabase"),
+        )
+        .expect("symlink provider");
+        let cli_config = format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"{SOURCE_ADDRESS}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            plugins.display()
+        );
+        std::fs::write(root.path().join("terraformrc"), cli_config).expect("write cli config");
+        Workdir { root }
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.root.path().join("config")
+    }
+
+    pub fn write(&self, name: &str, contents: &str) {
+        std::fs::write(self.config_dir().join(name), contents).expect("write config file");
+    }
+
+    /// Runs `terraform ARGS` in the config dir with a clean environment plus `env`.
+    pub async fn run(&self, tf: &Terraform, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = tokio::process::Command::new(&tf.path);
+        command
+            .args(args)
+            .current_dir(self.config_dir())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.root.path().join("home"))
+            .env("TF_CLI_CONFIG_FILE", self.root.path().join("terraformrc"))
+            .env("TF_DATA_DIR", self.root.path().join("data"))
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true);
+        match tokio::time::timeout(HARD_TIMEOUT, command.output()).await {
+            Ok(output) => output.expect("terraform runs"),
+            Err(_) => panic!(
+                "terraform {} {args:?} did not finish within {HARD_TIMEOUT:?}",
+                tf.version_string()
+            ),
+        }
+    }
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Panics with both streams unless the run succeeded.
+pub fn assert_success(output: &Output, what: &str) {
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}

@@ -1,0 +1,512 @@
+//! The API key resources. One implementation serves every key type; the type decides the schema
+//! (the secret key's value is sensitive and it has a JWT template) and the type sent on create.
+
+mod import;
+mod schema;
+mod state;
+mod validators;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+use crate::plugin::diag::Diagnostics;
+use crate::plugin::framework::{CallContext, PlanChange, Private, Resource};
+use crate::plugin::schema::Schema;
+use crate::plugin::value::path::AttributePath;
+use crate::plugin::value::Value;
+use crate::supabase::{
+    ApiError, ApiKey, Client, ErrorKind, KeyType, KeyUpdate, NewKey, Permission, SecretValue,
+};
+
+use super::data::ProviderData;
+use state::{keepers, key_state, text, Kept};
+
+/// How long a create keeps retrying 404 and 5xx answers for a project the API does not know yet
+/// (one created in the same apply, whose `project_ref` was unknown at plan time) while the
+/// project becomes ready.
+pub const PROJECT_READY_TIMEOUT: Duration = Duration::from_secs(180);
+const PROJECT_READY_FIRST_WAIT: Duration = Duration::from_secs(1);
+const PROJECT_READY_MAX_WAIT: Duration = Duration::from_secs(15);
+/// Private-state entry: the project was not found when the create was last planned.
+const PROJECT_PENDING: &str = "project_pending";
+
+pub struct ApiKeyResource {
+    kind: KeyType,
+    type_name: String,
+    schema: Schema,
+    data: Arc<ProviderData>,
+}
+
+impl ApiKeyResource {
+    pub fn new(kind: KeyType, data: Arc<ProviderData>) -> Self {
+        ApiKeyResource {
+            kind,
+            type_name: format!("supabase_{}_api_key", kind.as_str()),
+            schema: schema::resource_schema(kind),
+            data,
+        }
+    }
+
+    fn noun(&self) -> &'static str {
+        self.kind.as_str()
+    }
+
+    fn import_hint(&self, project_ref: &str, id: &str) -> String {
+        format!(
+            "To manage it with Terraform, import it: `terraform import {}.<name> {project_ref}/{id}` \
+             (or an `import` block with id = \"{project_ref}/{id}\").",
+            self.type_name
+        )
+    }
+
+    /// On create: a key of this name and type that Terraform does not manage would make the
+    /// create fail (names are unique per type), and may be one a lost create left behind; say so
+    /// before anything is sent, with the way to import it. A project that is not found yet may
+    /// be one this apply creates: the create waits for it (see [`PROJECT_READY_TIMEOUT`]).
+    async fn check_name_is_free(
+        &self,
+        ctx: &CallContext,
+        project_ref: &str,
+        name: &str,
+        private: &mut Private,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(client) = self.data.client(diags) else {
+            return;
+        };
+        match client.list_keys(&ctx.stop, project_ref).await {
+            Ok(keys) => {
+                let taken = keys.iter().find(|k| {
+                    k.key_type == self.kind && k.name == name && !self.data.is_claimed(&k.id)
+                });
+                if let Some(existing) = taken {
+                    diags.attribute_error(
+                        AttributePath::root().attribute("name"),
+                        "An API key with this name already exists",
+                        format!(
+                            "Project {project_ref} already has a {} key named {name:?} (id {}), \
+                             which this configuration does not manage. Key names are unique per \
+                             project and type. {} Otherwise choose another name.",
+                            self.noun(),
+                            existing.id,
+                            self.import_hint(project_ref, &existing.id)
+                        ),
+                    );
+                }
+            }
+            Err(error) if error.kind() == ErrorKind::NotFound => {
+                private.set(PROJECT_PENDING, serde_json::Value::Bool(true));
+                diags.attribute_warning(
+                    AttributePath::root().attribute("project_ref"),
+                    "Project not found yet",
+                    format!(
+                        "The Management API does not know project {project_ref} yet. If this \
+                         apply creates it, the key waits up to {} s for it to become ready; \
+                         otherwise check the project reference.",
+                        PROJECT_READY_TIMEOUT.as_secs()
+                    ),
+                );
+            }
+            Err(error) => api_error(diags, "Could not check the project's API keys", &error),
+        }
+    }
+
+    async fn create_key(
+        &self,
+        ctx: &CallContext,
+        client: &Client,
+        project_ref: &str,
+        key: &NewKey,
+        project_pending: bool,
+    ) -> Result<crate::supabase::Created, ApiError> {
+        let is_claimed = |id: &str| self.data.is_claimed(id);
+        let started = Instant::now();
+        let mut wait = PROJECT_READY_FIRST_WAIT;
+        loop {
+            let result = client
+                .create_key(&ctx.stop, project_ref, key, &is_claimed)
+                .await;
+            let project_not_ready = matches!(
+                result.as_ref().map_err(ApiError::kind),
+                Err(ErrorKind::NotFound | ErrorKind::Server)
+            );
+            if !(project_pending && project_not_ready)
+                || started.elapsed() + wait > PROJECT_READY_TIMEOUT
+            {
+                return result;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = ctx.stop.cancelled() => return result,
+            }
+            wait = (wait * 2).min(PROJECT_READY_MAX_WAIT);
+        }
+    }
+
+    /// The key exists but its secret could not be captured: delete it again so nothing is left
+    /// behind, and fail naming the permission. Only when that delete fails is the key returned
+    /// (Terraform records it tainted and replaces it on the next apply).
+    async fn undo_unrevealed(
+        &self,
+        ctx: &CallContext,
+        client: &Client,
+        project_ref: &str,
+        key: &ApiKey,
+        how: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let why = format!(
+            "The {} key {:?} was created, but {how}, so its value cannot be captured into state. {}",
+            self.noun(),
+            key.name,
+            secret_permission_help()
+        );
+        match client.delete_key(&ctx.stop, project_ref, &key.id).await {
+            Ok(_) => {
+                diags.error(
+                    "The access token cannot read API key secrets",
+                    format!("{why} The new key was deleted again; nothing was left behind."),
+                );
+                None
+            }
+            Err(error) => {
+                diags.error(
+                    "The access token cannot read API key secrets",
+                    format!(
+                        "{why} Deleting the new key ({}) failed too: {error}. It is kept in state \
+                         as tainted, so the next apply deletes and replaces it.",
+                        key.id
+                    ),
+                );
+                Some(key_state(
+                    self.kind,
+                    key,
+                    Kept {
+                        project_ref,
+                        api_key: Value::Null,
+                        keepers: Value::Null,
+                        template: Value::Null,
+                    },
+                ))
+            }
+        }
+    }
+
+    /// The create was refused with 403. With `reveal=true` that can mean the token lacks the
+    /// secret permission after the key was made: find such a key and delete it.
+    async fn undo_forbidden_create(
+        &self,
+        ctx: &CallContext,
+        client: &Client,
+        project_ref: &str,
+        name: &str,
+        refused: &ApiError,
+        diags: &mut Diagnostics,
+    ) {
+        let mut detail = format!(
+            "Creating a {} key needs the token's \"API Keys: Read-write\" permission \
+             (api_gateway_keys_write, OAuth scope secrets:write), and capturing its value needs \
+             more: {} The API said: {refused}",
+            self.noun(),
+            secret_permission_help()
+        );
+        match client.list_keys(&ctx.stop, project_ref).await {
+            Ok(keys) => {
+                let made: Vec<&ApiKey> = keys
+                    .iter()
+                    .filter(|k| {
+                        k.key_type == self.kind && k.name == name && !self.data.is_claimed(&k.id)
+                    })
+                    .collect();
+                for key in made {
+                    match client.delete_key(&ctx.stop, project_ref, &key.id).await {
+                        Ok(_) => detail.push_str(&format!(
+                            " A key {name:?} ({}) had been created nonetheless and was deleted again.",
+                            key.id
+                        )),
+                        Err(error) => detail.push_str(&format!(
+                            " A key {name:?} ({}) had been created nonetheless and could not be \
+                             deleted ({error}); delete it in the dashboard.",
+                            key.id
+                        )),
+                    }
+                }
+            }
+            Err(error) => detail.push_str(&format!(
+                " Whether a key was created could not be checked ({error}); look for a key named \
+                 {name:?} in the dashboard."
+            )),
+        }
+        diags.error("The access token may not create API keys", detail);
+    }
+}
+
+/// The one permission secret capture needs, in all three of its names.
+fn secret_permission_help() -> String {
+    let p = Permission::KeySecretsRead;
+    format!(
+        "Give the access token the \"{}\" permission (fine-grained name {}, OAuth scope {}) and \
+         apply again.",
+        p.label(),
+        p.fga_name(),
+        p.oauth_scope()
+    )
+}
+
+fn api_error(diags: &mut Diagnostics, summary: &str, error: &ApiError) {
+    diags.error(summary, error.to_string());
+}
+
+fn optional_text(value: &Value, name: &str) -> Option<String> {
+    text(value, name)
+}
+
+fn template_json(value: &Value) -> Option<serde_json::Value> {
+    text(value, "secret_jwt_template").and_then(|t| serde_json::from_str(&t).ok())
+}
+
+#[async_trait]
+impl Resource for ApiKeyResource {
+    fn type_name(&self) -> &str {
+        &self.type_name
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn modify_plan(
+        &self,
+        ctx: &CallContext,
+        change: &PlanChange<'_>,
+        planned: &mut Value,
+        private: &mut Private,
+        diags: &mut Diagnostics,
+    ) {
+        if !change.is_create() {
+            return;
+        }
+        let project_ref = planned.attr("project_ref").cloned().unwrap_or(Value::Null);
+        if !project_ref.is_known() {
+            // Made in this same apply. Terraform plans again once it is known, and that plan's
+            // check finds out whether the create must wait for the project.
+            return;
+        }
+        let (Some(project_ref), Some(name)) = (project_ref.as_str(), text(planned, "name")) else {
+            return;
+        };
+        if self.data.is_ready() {
+            self.check_name_is_free(ctx, project_ref, &name, private, diags)
+                .await;
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &CallContext,
+        planned: &Value,
+        _config: &Value,
+        private: &Private,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let client = self.data.client(diags)?;
+        let project_ref = text(planned, "project_ref")?;
+        let name = text(planned, "name")?;
+        let key = NewKey {
+            name: name.clone(),
+            key_type: self.kind,
+            description: optional_text(planned, "description"),
+            secret_jwt_template: template_json(planned),
+        };
+        let project_pending = private.get(PROJECT_PENDING) == Some(&serde_json::Value::Bool(true));
+        let created = match self
+            .create_key(ctx, &client, &project_ref, &key, project_pending)
+            .await
+        {
+            Ok(created) => created,
+            Err(error) if error.kind() == ErrorKind::Forbidden => {
+                self.undo_forbidden_create(ctx, &client, &project_ref, &name, &error, diags)
+                    .await;
+                return None;
+            }
+            Err(error) => {
+                api_error(
+                    diags,
+                    &format!("Could not create the {} API key", self.noun()),
+                    &error,
+                );
+                return None;
+            }
+        };
+        self.data.claim(&created.key.id);
+        let secret = match &created.secret {
+            SecretValue::Revealed(secret) => secret,
+            SecretValue::Masked => {
+                let how = "the API sent its value masked";
+                return self
+                    .undo_unrevealed(ctx, &client, &project_ref, &created.key, how, diags)
+                    .await;
+            }
+            SecretValue::Missing => {
+                let how = "the API sent no value for it";
+                return self
+                    .undo_unrevealed(ctx, &client, &project_ref, &created.key, how, diags)
+                    .await;
+            }
+            SecretValue::Unavailable(error) => {
+                let how = format!("reading its value failed ({error})");
+                return self
+                    .undo_unrevealed(ctx, &client, &project_ref, &created.key, &how, diags)
+                    .await;
+            }
+        };
+        if created.adopted {
+            crate::log_at!(
+                crate::plugin::log::Level::Warn,
+                "the create's answer was lost; adopted the key it made",
+                "id" = created.key.id
+            );
+        }
+        Some(key_state(
+            self.kind,
+            &created.key,
+            Kept {
+                project_ref: &project_ref,
+                api_key: Value::String(secret.expose().to_string()),
+                keepers: keepers(planned),
+                template: planned
+                    .attr("secret_jwt_template")
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            },
+        ))
+    }
+
+    async fn read(
+        &self,
+        ctx: &CallContext,
+        state: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let client = self.data.client(diags)?;
+        let project_ref = text(state, "project_ref")?;
+        let id = text(state, "id")?;
+        // The list, not GET {id}: only a successful answer that lacks the key proves it gone,
+        // and a 404 for the project (a wrong endpoint, say) is an error, never a removal.
+        let keys = match client.list_keys(&ctx.stop, &project_ref).await {
+            Ok(keys) => keys,
+            Err(error) => {
+                api_error(
+                    diags,
+                    &format!("Could not refresh the {} API key", self.noun()),
+                    &error,
+                );
+                return None;
+            }
+        };
+        let Some(key) = keys.into_iter().find(|k| k.id == id) else {
+            diags.warning(
+                "API key deleted outside Terraform",
+                format!(
+                    "The {} key {:?} ({id}) no longer exists in project {project_ref}. It is \
+                     removed from state, and the next plan creates it again.",
+                    self.noun(),
+                    text(state, "name").unwrap_or_default()
+                ),
+            );
+            return None;
+        };
+        self.data.claim(&key.id);
+        Some(key_state(
+            self.kind,
+            &key,
+            Kept {
+                project_ref: &project_ref,
+                api_key: state.attr("api_key").cloned().unwrap_or(Value::Null),
+                keepers: keepers(state),
+                template: state
+                    .attr("secret_jwt_template")
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            },
+        ))
+    }
+
+    async fn update(
+        &self,
+        ctx: &CallContext,
+        prior: &Value,
+        planned: &Value,
+        _config: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let client = self.data.client(diags)?;
+        let project_ref = text(prior, "project_ref")?;
+        let id = text(prior, "id")?;
+        let changed = |name: &str| planned.attr(name) != prior.attr(name);
+        let update = KeyUpdate {
+            name: changed("name").then(|| text(planned, "name")).flatten(),
+            description: changed("description").then(|| optional_text(planned, "description")),
+            secret_jwt_template: (self.kind == KeyType::Secret && changed("secret_jwt_template"))
+                .then(|| template_json(planned))
+                .flatten(),
+        };
+        let key = match client
+            .update_key(&ctx.stop, &project_ref, &id, &update)
+            .await
+        {
+            Ok(key) => key,
+            Err(error) => {
+                api_error(
+                    diags,
+                    &format!("Could not update the {} API key", self.noun()),
+                    &error,
+                );
+                return None;
+            }
+        };
+        let mut state = key_state(
+            self.kind,
+            &key,
+            Kept {
+                project_ref: &project_ref,
+                api_key: prior.attr("api_key").cloned().unwrap_or(Value::Null),
+                keepers: keepers(planned),
+                template: planned
+                    .attr("secret_jwt_template")
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            },
+        );
+        // What was planned and known stands: the API echoes it, and Terraform holds a provider
+        // to its plan.
+        if let (Value::Object(attrs), Value::Object(plan)) = (&mut state, planned) {
+            for (name, value) in plan.iter().filter(|(_, v)| v.is_known()) {
+                attrs.insert(name.clone(), value.clone());
+            }
+        }
+        Some(state)
+    }
+
+    async fn delete(&self, ctx: &CallContext, prior: &Value, diags: &mut Diagnostics) {
+        let Some(client) = self.data.client(diags) else {
+            return;
+        };
+        let (Some(project_ref), Some(id)) = (text(prior, "project_ref"), text(prior, "id")) else {
+            return;
+        };
+        if let Err(error) = client.delete_key(&ctx.stop, &project_ref, &id).await {
+            api_error(
+                diags,
+                &format!("Could not delete the {} API key", self.noun()),
+                &error,
+            );
+        }
+    }
+
+    async fn import(&self, ctx: &CallContext, id: &str, diags: &mut Diagnostics) -> Option<Value> {
+        import::import(self, ctx, id, diags).await
+    }
+}

@@ -1,0 +1,101 @@
+//! What the provider's resources share within one provider process: the API client once the
+//! provider is configured, and the ids of keys that resources of this process hold (a create
+//! whose answer was lost never adopts one of those).
+
+use std::collections::HashSet;
+use std::sync::{Mutex, RwLock};
+
+use crate::plugin::diag::Diagnostics;
+use crate::supabase::{Client, ClientConfig};
+
+use super::config::Configuration;
+
+#[derive(Default)]
+pub struct ProviderData {
+    configuration: RwLock<Configuration>,
+    client: RwLock<Option<Client>>,
+    claimed: Mutex<HashSet<String>>,
+}
+
+impl ProviderData {
+    pub fn configure(&self, configuration: Configuration, diags: &mut Diagnostics) {
+        let client = match &configuration {
+            Configuration::Ready(settings) => {
+                match Client::new(ClientConfig {
+                    endpoint: settings.endpoint.clone(),
+                    access_token: settings.access_token.clone(),
+                    request_timeout: settings.request_timeout,
+                    max_retries: settings.max_retries,
+                }) {
+                    Ok(client) => Some(client),
+                    Err(error) => {
+                        diags.error(
+                            "Could not set up the Supabase API client",
+                            error.to_string(),
+                        );
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        *self.client.write().unwrap_or_else(|e| e.into_inner()) = client;
+        *self
+            .configuration
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = configuration;
+    }
+
+    pub fn configuration(&self) -> Configuration {
+        self.configuration
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The client, or an error saying why there is none.
+    pub fn client(&self, diags: &mut Diagnostics) -> Option<Client> {
+        let client = self
+            .client
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if client.is_none() {
+            let detail = match self.configuration() {
+                Configuration::Deferred => {
+                    "The provider configuration depends on values that are not known yet \
+                     (from resources not yet created). Apply those first, for example with \
+                     `terraform apply -target=...`, then run this again."
+                }
+                _ => {
+                    "The provider block is not configured. Set access_token (or \
+                      SUPABASE_ACCESS_TOKEN) and run this again."
+                }
+            };
+            diags.error("The Supabase provider is not configured", detail);
+        }
+        client
+    }
+
+    /// Whether the provider can reach the API now (not deferred, not failed).
+    pub fn is_ready(&self) -> bool {
+        self.client
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
+    pub fn claim(&self, id: &str) {
+        self.claimed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_string());
+    }
+
+    pub fn is_claimed(&self, id: &str) -> bool {
+        self.claimed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(id)
+    }
+}

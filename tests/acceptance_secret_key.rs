@@ -1,0 +1,562 @@
+//! `supabase_secret_api_key` with the real terraform CLI against the simulator, on every
+//! Terraform the suite is given. Every apply is followed by a plan that must be empty.
+
+mod support;
+
+use serde_json::json;
+use supabase_simulator::{
+    FaultAction, FaultRule, KeySeed, Permissions, RequestMatcher, RevealDenial,
+};
+use support::acceptance::{actions, folded, resource, stderr, Fixture, PROJECT};
+use support::terraform;
+
+const ADDR: &str = "supabase_secret_api_key.backend";
+
+fn key_config(name: &str, extra: &str) -> String {
+    format!(
+        r#"provider "supabase" {{}}
+
+resource "supabase_secret_api_key" "backend" {{
+  project_ref = "{PROJECT}"
+  name        = "{name}"
+{extra}
+}}
+
+output "key" {{
+  value     = supabase_secret_api_key.backend.api_key
+  sensitive = true
+}}
+"#
+    )
+}
+
+#[tokio::test]
+async fn create_captures_the_secret_then_updates_in_place_and_destroys() {
+    for tf in terraform::all() {
+        let fx = Fixture::new(&tf).await;
+        fx.config(&key_config(
+            "production_backend_key",
+            r#"  description = "Backend service, prod""#,
+        ));
+        let plan = fx.plan().await;
+        assert_eq!(
+            actions(&plan),
+            vec![(ADDR.to_string(), vec!["create".to_string()])]
+        );
+        let planned = &plan["resource_changes"][0]["change"];
+        assert_eq!(planned["after_sensitive"]["api_key"], true, "{planned:#}");
+        assert_eq!(
+            planned["after"]["secret_jwt_template"],
+            r#"{"role":"service_role"}"#
+        );
+
+        fx.apply().await;
+        let keys = fx.sim.keys(PROJECT);
+        assert_eq!(keys.len(), 1, "exactly one key on the server");
+        let state = fx.state().await;
+        let key = resource(&state, ADDR);
+        assert_eq!(
+            key["values"]["api_key"], keys[0].api_key,
+            "state holds the issued secret"
+        );
+        assert!(keys[0].api_key.starts_with("sb_secret_"));
+        assert_eq!(key["values"]["id"], keys[0].id);
+        assert_eq!(key["values"]["description"], "Backend service, prod");
+        assert_eq!(
+            keys[0].description.as_deref(),
+            Some("Backend service, prod")
+        );
+        // Terraform 1.0's state JSON lists only sensitivity that came from the configuration;
+        // its plan JSON (checked above) marks the attribute from the schema.
+        if tf.at_least((1, 1, 0)) {
+            assert_eq!(key["sensitive_values"]["api_key"], true, "{key:#}");
+        }
+        let posts: Vec<_> = fx
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST")
+            .collect();
+        assert_eq!(posts.len(), 1);
+        assert!(posts[0].reveal, "the create asks for the value");
+        assert!(
+            !fx.requests().iter().any(|r| r.method == "GET" && r.reveal),
+            "refresh never reveals"
+        );
+        let output = fx.ok(&["output", "-raw", "key"]).await;
+        assert_eq!(String::from_utf8_lossy(&output.stdout), keys[0].api_key);
+        fx.assert_no_changes().await;
+
+        // Rename and new description: in place, same id and secret.
+        fx.config(&key_config(
+            "renamed_backend_key",
+            r#"  description = "Backend, renamed""#,
+        ));
+        let plan = fx.plan().await;
+        assert_eq!(
+            actions(&plan),
+            vec![(ADDR.to_string(), vec!["update".to_string()])]
+        );
+        let after = &plan["resource_changes"][0]["change"]["after_unknown"];
+        for kept in ["api_key", "id", "prefix", "hash", "inserted_at"] {
+            assert!(
+                after.get(kept).is_none(),
+                "{kept} stays known in the plan: {after:#}"
+            );
+        }
+        fx.apply().await;
+        let state = fx.state().await;
+        let key = resource(&state, ADDR);
+        let server = fx.sim.keys(PROJECT);
+        assert_eq!(server.len(), 1);
+        assert_eq!(server[0].name, "renamed_backend_key");
+        assert_eq!(key["values"]["id"], keys[0].id);
+        assert_eq!(key["values"]["api_key"], keys[0].api_key);
+        assert!(fx.count("PATCH") >= 1);
+        fx.assert_no_changes().await;
+
+        // Removing the description clears it.
+        fx.config(&key_config("renamed_backend_key", ""));
+        fx.apply().await;
+        assert_eq!(fx.sim.keys(PROJECT)[0].description, None);
+        fx.assert_no_changes().await;
+
+        fx.destroy().await;
+        assert!(fx.sim.keys(PROJECT).is_empty());
+        assert_eq!(fx.count("DELETE"), 1);
+    }
+}
+
+#[tokio::test]
+async fn project_ref_or_keepers_change_replaces_the_key() {
+    for tf in terraform::all() {
+        let fx = Fixture::new(&tf).await;
+        let other = "bcdefghijklmnopqrstu";
+        fx.sim.add_project(other);
+        fx.config(&key_config(
+            "rotating_key",
+            "  keepers = { generation = \"1\" }",
+        ));
+        fx.apply().await;
+        let first = fx.sim.keys(PROJECT)[0].clone();
+
+        fx.config(&key_config(
+            "rotating_key",
+            "  keepers = { generation = \"2\" }",
+        ));
+        let plan = fx.plan().await;
+        assert_eq!(
+            actions(&plan)[0].1,
+            vec!["delete", "create"],
+            "{:?}",
+            actions(&plan)
+        );
+        fx.apply().await;
+        let second = fx.sim.keys(PROJECT);
+        assert_eq!(second.len(), 1);
+        assert_ne!(second[0].id, first.id);
+        assert_ne!(second[0].api_key, first.api_key);
+        let state = fx.state().await;
+        assert_eq!(
+            resource(&state, ADDR)["values"]["api_key"],
+            second[0].api_key
+        );
+        fx.assert_no_changes().await;
+
+        let moved = key_config("rotating_key", "  keepers = { generation = \"2\" }").replace(
+            &format!("project_ref = \"{PROJECT}\""),
+            &format!("project_ref = \"{other}\""),
+        );
+        fx.config(&moved);
+        let plan = fx.plan().await;
+        assert_eq!(actions(&plan)[0].1, vec!["delete", "create"]);
+        fx.apply().await;
+        assert!(fx.sim.keys(PROJECT).is_empty());
+        assert_eq!(fx.sim.keys(other).len(), 1);
+        fx.assert_no_changes().await;
+    }
+}
+
+#[tokio::test]
+async fn jwt_template_compares_as_json() {
+    for tf in terraform::all() {
+        let fx = Fixture::new(&tf).await;
+        let template = |t: &str| format!("  secret_jwt_template = {t}");
+        fx.config(&key_config(
+            "template_key",
+            &template(r#"jsonencode({ role = "service_role", tier = "gold" })"#),
+        ));
+        fx.apply().await;
+        assert_eq!(
+            fx.sim.keys(PROJECT)[0].secret_jwt_template,
+            Some(json!({"role": "service_role", "tier": "gold"}))
+        );
+        fx.assert_no_changes().await;
+        // The same object spelled differently: nothing to do.
+        fx.config(&key_config(
+            "template_key",
+            &template(r#""{ \"tier\": \"gold\",   \"role\": \"service_role\" }""#),
+        ));
+        fx.assert_no_changes().await;
+        // Removing it plans the default, known at plan time.
+        fx.config(&key_config("template_key", ""));
+        let plan = fx.plan().await;
+        assert_eq!(actions(&plan)[0].1, vec!["update"]);
+        assert_eq!(
+            plan["resource_changes"][0]["change"]["after"]["secret_jwt_template"],
+            r#"{"role":"service_role"}"#
+        );
+        fx.apply().await;
+        assert_eq!(
+            fx.sim.keys(PROJECT)[0].secret_jwt_template,
+            Some(json!({"role": "service_role"}))
+        );
+        fx.assert_no_changes().await;
+    }
+}
+
+#[tokio::test]
+async fn deletion_outside_terraform_plans_a_create() {
+    for tf in terraform::all() {
+        let fx = Fixture::new(&tf).await;
+        fx.config(&key_config("doomed_key", ""));
+        fx.apply().await;
+        let id = fx.sim.keys(PROJECT)[0].id.clone();
+        assert!(fx.sim.delete_key_out_of_band(PROJECT, &id));
+        let plan = fx.plan().await;
+        assert_eq!(
+            actions(&plan),
+            vec![(ADDR.to_string(), vec!["create".to_string()])]
+        );
+        fx.apply().await;
+        assert_eq!(fx.sim.keys(PROJECT).len(), 1);
+        fx.assert_no_changes().await;
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_token_or_endpoint_never_removes_keys_from_state() {
+    for tf in terraform::all() {
+        let mut fx = Fixture::new(&tf).await;
+        fx.config(&key_config("kept_key", ""));
+        fx.apply().await;
+        let base = fx.sim.base_url();
+        for (key, value, expect) in [
+            (
+                "SUPABASE_ACCESS_TOKEN",
+                "sbp_wrong".to_string(),
+                "access token",
+            ),
+            (
+                "SUPABASE_API_ENDPOINT",
+                format!("{base}/wrong/path"),
+                "no such route",
+            ),
+        ] {
+            let saved = if key == "SUPABASE_ACCESS_TOKEN" {
+                support::acceptance::TOKEN.to_string()
+            } else {
+                base.clone()
+            };
+            fx.set_env(key, &value);
+            let output = fx
+                .run(&["plan", "-input=false", "-no-color", "-refresh=true"])
+                .await;
+            assert!(!output.status.success(), "plan with a bad {key} succeeded");
+            assert!(
+                folded(&stderr(&output)).to_lowercase().contains(expect),
+                "{}",
+                stderr(&output)
+            );
+            fx.set_env(key, &saved);
+            let state = fx.state().await;
+            assert_eq!(resource(&state, ADDR)["values"]["name"], "kept_key");
+        }
+        fx.assert_no_changes().await;
+    }
+}
+
+#[tokio::test]
+async fn invalid_names_fail_validate_with_the_attribute_and_no_requests() {
+    for tf in terraform::all() {
+        let fx = Fixture::new(&tf).await;
+        for (name, rule) in [
+            ("abc", "4 to 64"),
+            ("Upper_case", "^[a-z_][a-z0-9_]+$"),
+            ("1digit", "^[a-z_][a-z0-9_]+$"),
+            ("anon", "reserved"),
+        ] {
+            fx.config(&key_config(name, ""));
+            let output = fx.run(&["validate", "-json"]).await;
+            assert!(!output.status.success(), "{name} passed validate");
+            let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+            let diag = &report["diagnostics"][0];
+            assert_eq!(diag["summary"], "Invalid API key name", "{report:#}");
+            assert!(diag["detail"].as_str().unwrap().contains(rule), "{diag:#}");
+            assert!(
+                diag["snippet"]["code"].as_str().unwrap().contains("name"),
+                "{diag:#}"
+            );
+        }
+        let bad_ref = key_config("good_name", "").replace(PROJECT, "ABC");
+        fx.config(&bad_ref);
+        let output = fx.run(&["validate", "-no-color"]).await;
+        assert!(
+            folded(&stderr(&output)).contains("Invalid project reference"),
+            "{}",
+            stderr(&output)
+        );
+        assert!(fx.requests().is_empty(), "validation made API requests");
+    }
+}
+
+#[tokio::test]
+async fn unknown_project_ref_plans_without_api_requests() {
+    for tf in terraform::all() {
+        let fx = Fixture::new(&tf).await;
+        fx.config(&format!(
+            r#"provider "supabase" {{}}
+resource "terraform_data" "project" {{
+  input = "{PROJECT}"
+}}
+resource "supabase_secret_api_key" "backend" {{
+  project_ref = terraform_data.project.output
+  name        = "later_key"
+}}
+"#
+        ));
+        if !tf.at_least((1, 4, 0)) {
+            eprintln!(
+                "skipping on Terraform {}: terraform_data needs 1.4",
+                tf.version_string()
+            );
+            continue;
+        }
+        let plan = fx.plan().await;
+        assert_eq!(actions(&plan).len(), 2);
+        assert!(
+            fx.requests().is_empty(),
+            "plan made API requests: {:?}",
+            fx.requests()
+        );
+        fx.apply().await;
+        assert_eq!(fx.sim.keys(PROJECT).len(), 1);
+        fx.assert_no_changes().await;
+    }
+}
+
+#[tokio::test]
+async fn an_unmanaged_key_with_the_same_name_fails_before_any_post() {
+    for tf in terraform::all() {
+        let fx = Fixture::new(&tf).await;
+        let existing = fx.sim.seed_key(PROJECT, KeySeed::secret("taken_name"));
+        fx.config(&key_config("taken_name", ""));
+        let output = fx
+            .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+            .await;
+        assert!(!output.status.success());
+        let text = folded(&stderr(&output));
+        assert!(text.contains("already exists"), "{text}");
+        assert!(text.contains(&existing.id), "{text}");
+        assert!(
+            text.contains(&format!(
+                "terraform import supabase_secret_api_key.<name> {PROJECT}/{}",
+                existing.id
+            )),
+            "{text}"
+        );
+        assert_eq!(fx.count("POST"), 0);
+    }
+}
+
+#[tokio::test]
+async fn import_by_id_and_by_name_reveals_once() {
+    for tf in terraform::all() {
+        let fx = Fixture::new(&tf).await;
+        let seeded = fx.sim.seed_key(PROJECT, KeySeed::secret("imported_key"));
+        fx.config(&key_config("imported_key", ""));
+        for import_id in [
+            format!("{PROJECT}/{}", seeded.id),
+            format!("{PROJECT}/imported_key"),
+        ] {
+            let _ = fx.run(&["state", "rm", ADDR]).await;
+            fx.ok(&["import", "-input=false", "-no-color", ADDR, &import_id])
+                .await;
+            let state = fx.state().await;
+            let key = resource(&state, ADDR);
+            assert_eq!(key["values"]["id"], seeded.id);
+            assert_eq!(key["values"]["api_key"], seeded.api_key);
+            // Terraform 1.0 records schema-sensitive paths in state only when it applies a
+            // change to the resource, not at import (nor on a refresh-only apply).
+            if tf.at_least((1, 1, 0)) {
+                assert_eq!(
+                    key["sensitive_values"]["api_key"],
+                    true,
+                    "terraform {}: {key:#}",
+                    tf.version_string()
+                );
+            }
+            fx.assert_no_changes().await;
+        }
+        let reveals = fx.requests().iter().filter(|r| r.reveal).count();
+        assert_eq!(reveals, 2, "one reveal per import");
+    }
+}
+
+#[tokio::test]
+async fn import_errors_say_what_is_wrong() {
+    for tf in terraform::all() {
+        let fx = Fixture::new(&tf).await;
+        let publishable = fx.sim.seed_key(PROJECT, KeySeed::publishable("public_key"));
+        let a = fx.sim.seed_key(PROJECT, KeySeed::secret("twin"));
+        fx.config(&key_config("twin", ""));
+        let cases = [
+            (
+                format!("{PROJECT}/{}", publishable.id),
+                "is a publishable key".to_string(),
+            ),
+            (format!("{PROJECT}/anon"), "legacy".to_string()),
+            (format!("{PROJECT}/service_role"), "legacy".to_string()),
+            (
+                "not-an-id".to_string(),
+                "<project_ref>/<key id>".to_string(),
+            ),
+            (
+                format!("{PROJECT}/missing_key"),
+                "no secret key named".to_string(),
+            ),
+        ];
+        for (import_id, expect) in cases {
+            let output = fx
+                .run(&["import", "-input=false", "-no-color", ADDR, &import_id])
+                .await;
+            assert!(!output.status.success(), "{import_id} imported");
+            assert!(
+                folded(&stderr(&output)).contains(&expect),
+                "{import_id}: {}",
+                stderr(&output)
+            );
+        }
+        let _ = a;
+    }
+}
+
+#[tokio::test]
+async fn tokens_that_cannot_read_secrets_leave_no_key_and_name_the_permission() {
+    for tf in terraform::all() {
+        for denial in [
+            RevealDenial::Forbidden,
+            RevealDenial::Masked,
+            RevealDenial::Null,
+        ] {
+            let mut fx = Fixture::new(&tf).await;
+            let limited = "sbp_limited0000000000000000000000000000000";
+            fx.sim
+                .add_token(limited, Permissions::without_secret_read(denial));
+            fx.set_env("SUPABASE_ACCESS_TOKEN", limited);
+            fx.config(&key_config("denied_key", ""));
+            let output = fx
+                .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+                .await;
+            assert!(!output.status.success(), "{denial:?}: apply succeeded");
+            let text = folded(&stderr(&output));
+            for name in [
+                "API Key Secrets: Read",
+                "api_gateway_keys_secret_read",
+                "secrets:read",
+            ] {
+                assert!(text.contains(name), "{denial:?}: {text}");
+            }
+            assert!(
+                fx.sim.keys(PROJECT).is_empty(),
+                "{denial:?}: a key was left behind"
+            );
+            let state = fx.state().await;
+            assert!(state["values"]["root_module"]["resources"]
+                .as_array()
+                .is_none_or(|r| r.is_empty()));
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_ambiguous_create_leaves_exactly_one_key() {
+    for tf in terraform::all() {
+        for action in [
+            FaultAction::CommitThenDrop,
+            FaultAction::CommitThenStatus(502),
+        ] {
+            let fx = Fixture::new(&tf).await;
+            fx.sim.add_fault(FaultRule::once(
+                RequestMatcher::new(http::Method::POST, "/v1/projects/*/api-keys"),
+                action.clone(),
+            ));
+            fx.config(&key_config("ambiguous_key", ""));
+            fx.apply().await;
+            let keys = fx.sim.keys(PROJECT);
+            assert_eq!(keys.len(), 1, "{action:?}");
+            assert_eq!(
+                fx.count("POST"),
+                1,
+                "{action:?}: the create was never resent"
+            );
+            let state = fx.state().await;
+            assert_eq!(resource(&state, ADDR)["values"]["api_key"], keys[0].api_key);
+            fx.assert_no_changes().await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_project_created_in_the_same_apply_is_waited_for() {
+    for tf in terraform::all()
+        .into_iter()
+        .filter(|tf| tf.at_least((1, 4, 0)))
+    {
+        let fx = Fixture::new(&tf).await;
+        // The project answers 404 twice while it "provisions": to the check Terraform's final
+        // plan makes once the ref is known, and to the first create.
+        fx.sim.add_fault(FaultRule::times(
+            RequestMatcher::any_method("/v1/projects/*/api-keys"),
+            2,
+            FaultAction::Status(404),
+        ));
+        fx.config(&format!(
+            r#"provider "supabase" {{}}
+resource "terraform_data" "project" {{
+  input = "{PROJECT}"
+}}
+resource "supabase_secret_api_key" "backend" {{
+  project_ref = terraform_data.project.output
+  name        = "fresh_project_key"
+}}
+"#
+        ));
+        fx.apply().await;
+        assert_eq!(fx.sim.keys(PROJECT).len(), 1);
+        assert_eq!(fx.count("POST"), 2, "a 404, then the create");
+        fx.assert_no_changes().await;
+    }
+}
+
+#[tokio::test]
+async fn works_over_https_with_a_private_ca() {
+    let tf = terraform::all().remove(0);
+    let config = supabase_simulator::SimulatorConfig {
+        https: true,
+        ..Default::default()
+    };
+    let mut fx = Fixture::with_config(&tf, config).await;
+    let ca = fx.work.config_dir().join("..").join("ca.pem");
+    std::fs::write(&ca, fx.sim.ca_pem().expect("https mode has a CA")).expect("write CA");
+    fx.set_env("SSL_CERT_FILE", ca.to_str().expect("utf-8 path"));
+    assert!(fx.sim.base_url().starts_with("https://"));
+    fx.config(&key_config("tls_key", ""));
+    fx.apply().await;
+    let state = fx.state().await;
+    assert_eq!(
+        resource(&state, ADDR)["values"]["api_key"],
+        fx.sim.keys(PROJECT)[0].api_key
+    );
+    fx.assert_no_changes().await;
+    fx.destroy().await;
+}

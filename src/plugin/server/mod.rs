@@ -11,6 +11,8 @@ mod metadata;
 mod plan;
 mod provider_config;
 mod read;
+#[cfg(test)]
+mod tests;
 mod unsupported;
 mod upgrade;
 mod validate;

@@ -441,6 +441,35 @@ async fn import_errors_say_what_is_wrong() {
 }
 
 #[tokio::test]
+async fn importing_a_name_several_keys_share_lists_their_ids() {
+    let tf = terraform::all().remove(0);
+    let config = supabase_simulator::SimulatorConfig {
+        unique_names: false,
+        ..Default::default()
+    };
+    let fx = Fixture::with_config(&tf, config).await;
+    let first = fx.sim.seed_key(PROJECT, KeySeed::secret("twin"));
+    let second = fx.sim.seed_key(PROJECT, KeySeed::secret("twin"));
+    fx.config(&key_config("twin", ""));
+    let output = fx
+        .run(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            ADDR,
+            &format!("{PROJECT}/twin"),
+        ])
+        .await;
+    assert!(!output.status.success());
+    let text = folded(&stderr(&output));
+    assert!(
+        text.contains(&first.id) && text.contains(&second.id),
+        "{text}"
+    );
+    assert!(text.contains("Import one by its id"), "{text}");
+}
+
+#[tokio::test]
 async fn tokens_that_cannot_read_secrets_leave_no_key_and_name_the_permission() {
     for tf in terraform::all() {
         for denial in [

@@ -7,7 +7,7 @@ use super::super::framework::{CallContext, Private};
 use super::super::proto::tfplugin6 as pb;
 use super::super::schema::Schema;
 use super::super::value::Value;
-use super::codec::{decode, encode, unknown_type};
+use super::codec::{decode_change, encode, unknown_type};
 use super::{FromDiagnostics, Inner};
 
 type Response = pb::apply_resource_change::Response;
@@ -22,14 +22,15 @@ pub async fn apply_resource_change(
     };
     let schema = resource.schema();
     let ty = schema.value_type();
-    let decoded = (|| {
-        Ok::<_, Diagnostics>((
-            decode(request.prior_state.as_ref(), &ty, "prior state")?,
-            decode(request.planned_state.as_ref(), &ty, "planned state")?,
-            decode(request.config.as_ref(), &ty, "configuration")?,
-        ))
-    })();
-    let (prior, planned, config) = match decoded {
+    let decoded = decode_change(
+        [
+            (request.prior_state.as_ref(), "prior state"),
+            (request.planned_state.as_ref(), "planned state"),
+            (request.config.as_ref(), "configuration"),
+        ],
+        &ty,
+    );
+    let [prior, planned, config] = match decoded {
         Ok(values) => values,
         Err(diags) => return Response::from_diagnostics(diags),
     };

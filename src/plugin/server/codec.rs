@@ -31,6 +31,19 @@ pub fn decode(
     })
 }
 
+/// Decodes the three values of a change (prior state, proposed or planned state, config).
+pub fn decode_change(
+    values: [(Option<&pb::DynamicValue>, &str); 3],
+    ty: &Type,
+) -> Result<[Value; 3], Diagnostics> {
+    let [a, b, c] = values;
+    Ok([
+        decode(a.0, ty, a.1)?,
+        decode(b.0, ty, b.1)?,
+        decode(c.0, ty, c.1)?,
+    ])
+}
+
 /// Encodes a value for Terraform.
 pub fn encode(value: &Value, ty: &Type) -> Result<pb::DynamicValue, Diagnostics> {
     value::encode_msgpack(value, ty)

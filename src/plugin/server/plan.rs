@@ -16,7 +16,7 @@ use super::super::proto::tfplugin6 as pb;
 use super::super::schema::{AttributePlan, Schema};
 use super::super::value::path::AttributePath;
 use super::super::value::Value;
-use super::codec::{decode, encode, unknown_type};
+use super::codec::{decode_change, encode, unknown_type};
 use super::{FromDiagnostics, Inner};
 
 type Response = pb::plan_resource_change::Response;
@@ -31,18 +31,15 @@ pub async fn plan_resource_change(
     };
     let schema = resource.schema();
     let ty = schema.value_type();
-    let decoded = (|| {
-        Ok::<_, Diagnostics>((
-            decode(request.prior_state.as_ref(), &ty, "prior state")?,
-            decode(
-                request.proposed_new_state.as_ref(),
-                &ty,
-                "proposed new state",
-            )?,
-            decode(request.config.as_ref(), &ty, "configuration")?,
-        ))
-    })();
-    let (prior, proposed, config) = match decoded {
+    let decoded = decode_change(
+        [
+            (request.prior_state.as_ref(), "prior state"),
+            (request.proposed_new_state.as_ref(), "proposed new state"),
+            (request.config.as_ref(), "configuration"),
+        ],
+        &ty,
+    );
+    let [prior, proposed, config] = match decoded {
         Ok(values) => values,
         Err(diags) => return Response::from_diagnostics(diags),
     };

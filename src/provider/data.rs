@@ -5,8 +5,10 @@
 use std::collections::HashSet;
 use std::sync::{Mutex, RwLock};
 
+use crate::log_at;
 use crate::plugin::diag::Diagnostics;
-use crate::supabase::{Client, ClientConfig};
+use crate::plugin::log::Level;
+use crate::supabase::{Client, ClientConfig, RetryNotice};
 
 use super::config::Configuration;
 
@@ -27,7 +29,7 @@ impl ProviderData {
                     request_timeout: settings.request_timeout,
                     max_retries: settings.max_retries,
                 }) {
-                    Ok(client) => Some(client),
+                    Ok(client) => Some(client.with_retry_hook(log_retry)),
                     Err(error) => {
                         diags.error(
                             "Could not set up the Supabase API client",
@@ -98,4 +100,17 @@ impl ProviderData {
             .unwrap_or_else(|e| e.into_inner())
             .contains(id)
     }
+}
+
+/// Retries show in Terraform's log (TF_LOG=WARN and up), so a slow apply explains itself.
+fn log_retry(notice: &RetryNotice) {
+    log_at!(
+        Level::Warn,
+        "retrying a Management API request",
+        "action" = notice.action,
+        "attempt" = notice.attempt,
+        "max_attempts" = notice.max_attempts,
+        "wait_ms" = notice.delay.as_millis(),
+        "reason" = notice.reason,
+    );
 }

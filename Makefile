@@ -4,7 +4,7 @@ CARGO ?= cargo
 TF_CACHE := $(CURDIR)/.cache/terraform
 TERRAFORM_1_0_3 := $(TF_CACHE)/1.0.3/terraform
 
-.PHONY: build release test lint fmt check-deps terraform-1.0.3 bench demo
+.PHONY: build release test lint fmt check-deps terraform-1.0.3 bench demo docs
 
 build:
 	$(CARGO) build --workspace
@@ -38,6 +38,11 @@ check-deps:
 # Prints start-up figures for the release build (handshake time, RSS).
 bench: release
 	$(CARGO) bench --bench handshake
+
+# Regenerates docs/ (never docs/guides/) from the provider's schema, examples/ and
+# tools/docgen/templates/; a test fails when the committed docs differ.
+docs:
+	$(CARGO) run -q -p docgen -- .
 
 # The main job on the local simulator: apply examples/quickstart, check the captured secret, destroy.
 demo:

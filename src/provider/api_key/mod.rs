@@ -88,7 +88,9 @@ impl ApiKeyResource {
                         format!(
                             "Project {project_ref} already has a {} key named {name:?} (id {}), \
                              which this configuration does not manage. Key names are unique per \
-                             project and type. {} Otherwise choose another name.",
+                             project and type. {} If this resource is replacing that key \
+                             (create_before_destroy), give the new key another name in the same \
+                             change. Otherwise choose another name.",
                             self.noun(),
                             existing.id,
                             self.import_hint(project_ref, &existing.id)

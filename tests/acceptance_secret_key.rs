@@ -325,10 +325,7 @@ resource "supabase_secret_api_key" "backend" {{
 "#
         ));
         if !tf.at_least((1, 4, 0)) {
-            eprintln!(
-                "skipping on Terraform {}: terraform_data needs 1.4",
-                tf.version_string()
-            );
+            terraform::skip(&tf, "terraform_data needs Terraform 1.4 or later");
             continue;
         }
         let plan = fx.plan().await;
@@ -442,31 +439,32 @@ async fn import_errors_say_what_is_wrong() {
 
 #[tokio::test]
 async fn importing_a_name_several_keys_share_lists_their_ids() {
-    let tf = terraform::all().remove(0);
-    let config = supabase_simulator::SimulatorConfig {
-        unique_names: false,
-        ..Default::default()
-    };
-    let fx = Fixture::with_config(&tf, config).await;
-    let first = fx.sim.seed_key(PROJECT, KeySeed::secret("twin"));
-    let second = fx.sim.seed_key(PROJECT, KeySeed::secret("twin"));
-    fx.config(&key_config("twin", ""));
-    let output = fx
-        .run(&[
-            "import",
-            "-input=false",
-            "-no-color",
-            ADDR,
-            &format!("{PROJECT}/twin"),
-        ])
-        .await;
-    assert!(!output.status.success());
-    let text = folded(&stderr(&output));
-    assert!(
-        text.contains(&first.id) && text.contains(&second.id),
-        "{text}"
-    );
-    assert!(text.contains("Import one by its id"), "{text}");
+    for tf in terraform::all() {
+        let config = supabase_simulator::SimulatorConfig {
+            unique_names: false,
+            ..Default::default()
+        };
+        let fx = Fixture::with_config(&tf, config).await;
+        let first = fx.sim.seed_key(PROJECT, KeySeed::secret("twin"));
+        let second = fx.sim.seed_key(PROJECT, KeySeed::secret("twin"));
+        fx.config(&key_config("twin", ""));
+        let output = fx
+            .run(&[
+                "import",
+                "-input=false",
+                "-no-color",
+                ADDR,
+                &format!("{PROJECT}/twin"),
+            ])
+            .await;
+        assert!(!output.status.success());
+        let text = folded(&stderr(&output));
+        assert!(
+            text.contains(&first.id) && text.contains(&second.id),
+            "{text}"
+        );
+        assert!(text.contains("Import one by its id"), "{text}");
+    }
 }
 
 #[tokio::test]
@@ -537,10 +535,11 @@ async fn an_ambiguous_create_leaves_exactly_one_key() {
 
 #[tokio::test]
 async fn a_project_created_in_the_same_apply_is_waited_for() {
-    for tf in terraform::all()
-        .into_iter()
-        .filter(|tf| tf.at_least((1, 4, 0)))
-    {
+    for tf in terraform::all() {
+        if !tf.at_least((1, 4, 0)) {
+            terraform::skip(&tf, "terraform_data needs Terraform 1.4 or later");
+            continue;
+        }
         let fx = Fixture::new(&tf).await;
         // The project answers 404 twice while it "provisions": to the check Terraform's final
         // plan makes once the ref is known, and to the first create.
@@ -569,23 +568,24 @@ resource "supabase_secret_api_key" "backend" {{
 
 #[tokio::test]
 async fn works_over_https_with_a_private_ca() {
-    let tf = terraform::all().remove(0);
-    let config = supabase_simulator::SimulatorConfig {
-        https: true,
-        ..Default::default()
-    };
-    let mut fx = Fixture::with_config(&tf, config).await;
-    let ca = fx.work.config_dir().join("..").join("ca.pem");
-    std::fs::write(&ca, fx.sim.ca_pem().expect("https mode has a CA")).expect("write CA");
-    fx.set_env("SSL_CERT_FILE", ca.to_str().expect("utf-8 path"));
-    assert!(fx.sim.base_url().starts_with("https://"));
-    fx.config(&key_config("tls_key", ""));
-    fx.apply().await;
-    let state = fx.state().await;
-    assert_eq!(
-        resource(&state, ADDR)["values"]["api_key"],
-        fx.sim.keys(PROJECT)[0].api_key
-    );
-    fx.assert_no_changes().await;
-    fx.destroy().await;
+    for tf in terraform::all() {
+        let config = supabase_simulator::SimulatorConfig {
+            https: true,
+            ..Default::default()
+        };
+        let mut fx = Fixture::with_config(&tf, config).await;
+        let ca = fx.work.config_dir().join("..").join("ca.pem");
+        std::fs::write(&ca, fx.sim.ca_pem().expect("https mode has a CA")).expect("write CA");
+        fx.set_env("SSL_CERT_FILE", ca.to_str().expect("utf-8 path"));
+        assert!(fx.sim.base_url().starts_with("https://"));
+        fx.config(&key_config("tls_key", ""));
+        fx.apply().await;
+        let state = fx.state().await;
+        assert_eq!(
+            resource(&state, ADDR)["values"]["api_key"],
+            fx.sim.keys(PROJECT)[0].api_key
+        );
+        fx.assert_no_changes().await;
+        fx.destroy().await;
+    }
 }

@@ -1,12 +1,19 @@
 //! Running the real `terraform` CLI in tests: every Terraform the suite is given (the one on PATH
 //! and `TF_TEST_TERRAFORM_EXTRA`, a colon-separated list of binaries), each run with a private
-//! HOME, CLI config (dev_overrides pointing at our binary), data dir, `-input=false`,
-//! `CHECKPOINT_DISABLE=1` and a hard timeout.
+//! HOME, CLI config (dev_overrides pointing at our binary, unless the work dir was made with
+//! [`Workdir::without_dev_overrides`] or [`Workdir::with_cli_config`]), data dir,
+//! `-input=false`, `CHECKPOINT_DISABLE=1` and a hard timeout.
+//!
+//! With `TF_TEST_MANIFEST_DIR` set, every run and every [`skip`] is recorded there (see
+//! [`record`]), so `scripts/check-matrix.py` can tell that each Terraform ran what it should.
 
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::Mutex;
 use std::time::Duration;
 
 pub const SOURCE_ADDRESS: &str = "registry.terraform.io/supabase-rs/supabase";
@@ -98,11 +105,9 @@ pub struct Workdir {
 impl Workdir {
     /// A work dir whose CLI config points `SOURCE_ADDRESS` at the provider binary under test.
     pub fn new() -> Workdir {
-        let root = tempfile::tempdir().expect("temp dir");
-        let plugins = root.path().join("plugins");
-        for dir in ["home", "config", "data", "plugins"] {
-            std::fs::create_dir_all(root.path().join(dir)).expect("mkdir");
-        }
+        let work = Workdir::bare();
+        let plugins = work.root().join("plugins");
+        std::fs::create_dir_all(&plugins).expect("mkdir");
         // dev_overrides takes a directory and picks the first file named after the provider;
         // a directory of its own keeps cargo's side files out of the way.
         std::os::unix::fs::symlink(
@@ -110,12 +115,52 @@ impl Workdir {
             plugins.join("terraform-provider-supabase"),
         )
         .expect("symlink provider");
-        let cli_config = format!(
+        work.write_cli_config(&format!(
             "provider_installation {{\n  dev_overrides {{\n    \"{SOURCE_ADDRESS}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
             plugins.display()
-        );
-        std::fs::write(root.path().join("terraformrc"), cli_config).expect("write cli config");
+        ));
+        work
+    }
+
+    /// A work dir without dev_overrides: its CLI config is empty, so Terraform installs
+    /// providers the way a user's does by default, from the implied local mirror
+    /// `HOME/.terraform.d/plugins` (see [`Workdir::home`]), else from the registry.
+    pub fn without_dev_overrides() -> Workdir {
+        Workdir::with_cli_config("")
+    }
+
+    /// A work dir whose CLI config file holds exactly `cli_config`.
+    pub fn with_cli_config(cli_config: &str) -> Workdir {
+        let work = Workdir::bare();
+        work.write_cli_config(cli_config);
+        work
+    }
+
+    fn bare() -> Workdir {
+        let root = tempfile::tempdir().expect("temp dir");
+        for dir in ["home", "config", "data"] {
+            std::fs::create_dir_all(root.path().join(dir)).expect("mkdir");
+        }
         Workdir { root }
+    }
+
+    fn write_cli_config(&self, contents: &str) {
+        std::fs::write(self.root().join("terraformrc"), contents).expect("write cli config");
+    }
+
+    /// The work dir's own directory (HOME, config, data dir and CLI config live under it).
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// The HOME every run of this work dir gets.
+    pub fn home(&self) -> PathBuf {
+        self.root().join("home")
+    }
+
+    /// The dependency lock file `terraform init` wrote in the config dir, if any.
+    pub fn lock_file(&self) -> Option<String> {
+        std::fs::read_to_string(self.config_dir().join(".terraform.lock.hcl")).ok()
     }
 
     pub fn config_dir(&self) -> PathBuf {
@@ -128,6 +173,7 @@ impl Workdir {
 
     /// Runs `terraform ARGS` in the config dir with a clean environment plus `env`.
     pub async fn run(&self, tf: &Terraform, args: &[&str], env: &[(&str, &str)]) -> Output {
+        record(tf, "ran", None);
         let mut command = tokio::process::Command::new(&tf.path);
         command
             .args(args)
@@ -166,4 +212,71 @@ pub fn assert_success(output: &Output, what: &str) {
         text(&output.stdout),
         text(&output.stderr)
     );
+}
+
+/// Records that the current test skips `tf` (for `scripts/check-matrix.py`) and says why on
+/// stderr. `reason` should name what the test needs, e.g. "terraform_data needs Terraform 1.4".
+pub fn skip(tf: &Terraform, reason: &str) {
+    eprintln!(
+        "skipping {} on Terraform {}: {reason}",
+        test_name(),
+        tf.version_string()
+    );
+    record(tf, "skipped", Some(reason));
+}
+
+/// The running test, as libtest names it (it runs each test on a thread named after it; with
+/// `--test-threads=1` too).
+fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("<unnamed thread>")
+        .to_string()
+}
+
+/// With `TF_TEST_MANIFEST_DIR` set, appends one JSON line to
+/// `$TF_TEST_MANIFEST_DIR/<test crate>-<pid>.jsonl`:
+/// `{"crate":..,"test":..,"terraform":"1.0.3","status":"ran"|"skipped","reason":..}`.
+/// A run is recorded once per (test, Terraform); every skip is recorded. Each line is one
+/// `write` to a file opened with O_APPEND, so tests running in parallel never interleave.
+fn record(tf: &Terraform, status: &str, reason: Option<&str>) {
+    static SEEN: Mutex<BTreeSet<(String, String)>> = Mutex::new(BTreeSet::new());
+    let Some(dir) = std::env::var_os("TF_TEST_MANIFEST_DIR") else {
+        return;
+    };
+    let test = test_name();
+    let version = tf.version_string();
+    if status == "ran" {
+        let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+        if !seen.insert((test.clone(), version.clone())) {
+            return;
+        }
+    }
+    let mut line = serde_json::json!({
+        "crate": env!("CARGO_CRATE_NAME"),
+        "test": test,
+        "terraform": version,
+        "status": status,
+    });
+    if let Some(reason) = reason {
+        line["reason"] = reason.into();
+    }
+    let mut bytes = line.to_string().into_bytes();
+    bytes.push(b'\n');
+    let dir = PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).expect("create TF_TEST_MANIFEST_DIR");
+    let path = dir.join(format!(
+        "{}-{}.jsonl",
+        env!("CARGO_CRATE_NAME"),
+        std::process::id()
+    ));
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    let written = file
+        .write(&bytes)
+        .unwrap_or_else(|e| panic!("append to {}: {e}", path.display()));
+    assert_eq!(written, bytes.len(), "short append to {}", path.display());
 }

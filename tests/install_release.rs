@@ -1,0 +1,447 @@
+//! `scripts/install.sh` (make install) and `scripts/release.sh` (make release), checked the way
+//! users meet them: the real `terraform init`, offline, with no dev_overrides, on every
+//! Terraform the suite is given. Both scripts get the debug binary through `BINARY`, so nothing
+//! is built here. "Offline" is enforced: every run points HTTP(S)_PROXY at a closed port.
+
+mod support;
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use base64::Engine;
+use support::terraform::{self, assert_success, text, Terraform, Workdir, SOURCE_ADDRESS};
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+const BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-supabase");
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
+/// Any attempt to reach a registry fails at once instead of going to the internet.
+const OFFLINE: &[(&str, &str)] = &[
+    ("HTTPS_PROXY", "http://127.0.0.1:9"),
+    ("HTTP_PROXY", "http://127.0.0.1:9"),
+];
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Terraform's name for this platform (GOOS_GOARCH), worked out independently of the scripts.
+fn os_arch() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "arm" => "arm",
+        other => panic!("no Terraform name known for {other}"),
+    };
+    format!("{}_{arch}", std::env::consts::OS)
+}
+
+/// The file name inside a release zip and in the unpacked mirror layout.
+fn executable_name() -> String {
+    format!("terraform-provider-supabase_v{VERSION}")
+}
+
+/// Runs a script from scripts/ with only PATH, HOME and `env`, under a hard timeout.
+async fn run_script(script: &str, home: &Path, env: &[(&str, &str)]) -> Output {
+    let mut command = tokio::process::Command::new(repo().join("scripts").join(script));
+    command
+        .current_dir(repo())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    match tokio::time::timeout(SCRIPT_TIMEOUT, command.output()).await {
+        Ok(output) => output.expect("the script runs"),
+        Err(_) => panic!("scripts/{script} did not finish within {SCRIPT_TIMEOUT:?}"),
+    }
+}
+
+fn command_ok(program: &str, args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{program} runs: {e}"));
+    assert_success(&output, &format!("{program} {}", args.join(" ")));
+    output
+}
+
+fn sha256_hex(path: &Path) -> String {
+    let output = command_ok("sha256sum", &[path.to_str().unwrap()], Path::new("/"), &[]);
+    text(&output.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a sha256sum line")
+        .to_string()
+}
+
+/// Terraform's `h1:` hash (Go's dirhash Hash1) of a package holding `binary` as the one file
+/// `terraform-provider-supabase_vVERSION`: base64 of the sha256 of "<sha256 hex>  <name>\n".
+fn expected_h1(binary: &Path) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let summary = dir.path().join("summary");
+    std::fs::write(
+        &summary,
+        format!("{}  {}\n", sha256_hex(binary), executable_name()),
+    )
+    .expect("write summary");
+    let hex = sha256_hex(&summary);
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+        .collect();
+    format!(
+        "h1:{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+/// A configuration that requires exactly this version, with a resource so `validate` has the
+/// provider check a resource body too.
+fn pinned_config() -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    supabase = {{
+      source  = "{SOURCE_ADDRESS}"
+      version = "{VERSION}"
+    }}
+  }}
+}}
+
+provider "supabase" {{}}
+
+resource "supabase_secret_api_key" "backend" {{
+  project_ref = "abcdefghijklmnopqrst"
+  name        = "installed_key"
+}}
+"#
+    )
+}
+
+/// `terraform init` offline, then the lock file names our provider at VERSION with `h1`, and
+/// `terraform validate` starts the installed binary. Returns the lock file's hashes.
+async fn init_and_validate(work: &Workdir, tf: &Terraform, h1: &str, from: &str) -> Vec<String> {
+    let v = tf.version_string();
+    work.write("main.tf", &pinned_config());
+    let init = work
+        .run(tf, &["init", "-input=false", "-no-color"], OFFLINE)
+        .await;
+    assert_success(&init, &format!("terraform {v} init from {from}"));
+    assert!(
+        text(&init.stdout).contains(&format!("supabase-rs/supabase v{VERSION}")),
+        "terraform {v}: init did not install v{VERSION}:\n{}",
+        text(&init.stdout)
+    );
+    let lock = work
+        .lock_file()
+        .unwrap_or_else(|| panic!("terraform {v}: init from {from} wrote no .terraform.lock.hcl"));
+    let block = lock
+        .split(&format!("provider \"{SOURCE_ADDRESS}\" {{"))
+        .nth(1)
+        .unwrap_or_else(|| {
+            panic!("terraform {v}: the lock file does not name {SOURCE_ADDRESS}:\n{lock}")
+        });
+    let block = &block[..block.find("\n}").unwrap_or(block.len())];
+    let quoted = format!("\"{VERSION}\"");
+    let pinned = block.lines().map(str::trim).any(|l| {
+        l.starts_with("version")
+            && l.trim_start_matches("version")
+                .trim_start()
+                .starts_with('=')
+            && l.ends_with(&quoted)
+    });
+    assert!(
+        pinned,
+        "terraform {v}: lock file version is not {VERSION}:\n{lock}"
+    );
+    let hashes: Vec<String> = block
+        .split('"')
+        .filter(|s| s.starts_with("h1:") || s.starts_with("zh:"))
+        .map(str::to_string)
+        .collect();
+    assert!(
+        hashes.iter().any(|h| h == h1),
+        "terraform {v}: the lock file does not hold {h1}, the hash of our binary:\n{lock}"
+    );
+
+    let validate = work.run(tf, &["validate", "-no-color"], OFFLINE).await;
+    assert_success(
+        &validate,
+        &format!("terraform {v} validate after init from {from}"),
+    );
+    assert!(
+        text(&validate.stdout).contains("The configuration is valid"),
+        "terraform {v}: {}",
+        text(&validate.stdout)
+    );
+    hashes
+}
+
+#[tokio::test]
+async fn make_install_is_found_by_terraform_init_with_no_cli_config_offline() {
+    let h1 = expected_h1(Path::new(BINARY));
+    for tf in terraform::all() {
+        let work = Workdir::without_dev_overrides();
+        let installed = run_script("install.sh", &work.home(), &[("BINARY", BINARY)]).await;
+        assert_success(&installed, "scripts/install.sh");
+        let target = work
+            .home()
+            .join(".terraform.d/plugins")
+            .join(SOURCE_ADDRESS)
+            .join(VERSION)
+            .join(os_arch())
+            .join(executable_name());
+        assert!(
+            text(&installed.stdout).contains(target.to_str().unwrap()),
+            "install.sh names where it installed:\n{}",
+            text(&installed.stdout)
+        );
+        let meta = std::fs::metadata(&target)
+            .unwrap_or_else(|e| panic!("{} is not installed: {e}", target.display()));
+        assert!(
+            std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111 != 0,
+            "the installed binary is executable"
+        );
+        assert_eq!(
+            std::fs::read(&target).unwrap(),
+            std::fs::read(BINARY).unwrap(),
+            "a copy of BINARY"
+        );
+        init_and_validate(&work, &tf, &h1, "the implied local mirror").await;
+    }
+}
+
+/// A GnuPG home with one throwaway signing key; its gpg-agent is stopped on drop.
+struct Gnupg {
+    home: tempfile::TempDir,
+    fingerprint: String,
+}
+
+impl Gnupg {
+    fn new() -> Gnupg {
+        // Under /tmp: gpg-agent's socket path must stay short.
+        let home = tempfile::Builder::new()
+            .prefix("gpg")
+            .tempdir_in("/tmp")
+            .expect("temp GNUPGHOME");
+        let env = [("GNUPGHOME", home.path().to_str().unwrap())];
+        command_ok(
+            "gpg",
+            &[
+                "--batch",
+                "--passphrase",
+                "",
+                "--quick-gen-key",
+                "Release Test <release-test@example.invalid>",
+                "rsa2048",
+                "sign",
+                "1d",
+            ],
+            home.path(),
+            &env,
+        );
+        let listed = command_ok(
+            "gpg",
+            &["--batch", "--with-colons", "--list-secret-keys"],
+            home.path(),
+            &env,
+        );
+        let fingerprint = text(&listed.stdout)
+            .lines()
+            .find(|l| l.starts_with("fpr:"))
+            .and_then(|l| l.split(':').nth(9))
+            .expect("the new key's fingerprint")
+            .to_string();
+        Gnupg { home, fingerprint }
+    }
+
+    fn path(&self) -> &str {
+        self.home.path().to_str().unwrap()
+    }
+}
+
+impl Drop for Gnupg {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("gpgconf")
+            .args(["--kill", "gpg-agent"])
+            .env("GNUPGHOME", self.home.path())
+            .output();
+    }
+}
+
+fn release_files(dist: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dist)
+        .expect("dist exists")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_signed_release_verifies_and_its_zip_inits_from_a_filesystem_mirror() {
+    let gpg = Gnupg::new();
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dist = scratch.path().join("dist");
+    let released = run_script(
+        "release.sh",
+        scratch.path(),
+        &[
+            ("BINARY", BINARY),
+            ("DIST_DIR", dist.to_str().unwrap()),
+            ("GNUPGHOME", gpg.path()),
+            ("GPG_KEY_ID", &gpg.fingerprint),
+        ],
+    )
+    .await;
+    assert_success(&released, "scripts/release.sh");
+
+    let prefix = format!("terraform-provider-supabase_{VERSION}");
+    let zip = format!("{prefix}_{}.zip", os_arch());
+    let manifest = format!("{prefix}_manifest.json");
+    let sums = format!("{prefix}_SHA256SUMS");
+    let sig = format!("{sums}.sig");
+    let mut expected = vec![zip.clone(), manifest.clone(), sums.clone(), sig.clone()];
+    expected.sort();
+    assert_eq!(release_files(&dist), expected);
+
+    let manifest_json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dist.join(&manifest)).unwrap()).expect("JSON");
+    assert_eq!(
+        manifest_json,
+        serde_json::json!({"version": 1, "metadata": {"protocol_versions": ["6.0"]}})
+    );
+
+    // SHA256SUMS lists exactly the zip and the manifest, and they check.
+    let sums_text = std::fs::read_to_string(dist.join(&sums)).unwrap();
+    let mut listed: Vec<&str> = sums_text
+        .lines()
+        .map(|l| l.split_whitespace().nth(1).expect("<sha256>  <file>"))
+        .collect();
+    listed.sort();
+    let mut want = vec![zip.as_str(), manifest.as_str()];
+    want.sort();
+    assert_eq!(listed, want, "{sums_text}");
+    command_ok("sha256sum", &["-c", &sums], &dist, &[]);
+
+    // A detached binary signature (registries take no armour) by the key we gave.
+    let signature = std::fs::read(dist.join(&sig)).unwrap();
+    assert!(
+        !signature.starts_with(b"-----BEGIN"),
+        "binary, not armoured"
+    );
+    let verified = command_ok(
+        "gpg",
+        &["--batch", "--status-fd", "1", "--verify", &sig, &sums],
+        &dist,
+        &[("GNUPGHOME", gpg.path())],
+    );
+    assert!(
+        text(&verified.stdout).contains(&format!("[GNUPG:] VALIDSIG {}", gpg.fingerprint)),
+        "{}",
+        text(&verified.stdout)
+    );
+
+    // The zip holds the binary, executable, under the name Terraform expects.
+    let listing = command_ok("unzip", &["-Z", &zip], &dist, &[]);
+    let entries: Vec<String> = text(&listing.stdout)
+        .lines()
+        .filter(|l| l.starts_with('-'))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(entries.len(), 1, "{}", text(&listing.stdout));
+    assert!(entries[0].starts_with("-rwxr-xr-x"), "{}", entries[0]);
+    assert!(entries[0].ends_with(&format!(" {}", executable_name())));
+
+    // Served as-is from a filesystem mirror in the packed layout.
+    let mirror = scratch.path().join("mirror");
+    let packed = mirror.join(SOURCE_ADDRESS);
+    std::fs::create_dir_all(&packed).unwrap();
+    std::fs::copy(dist.join(&zip), packed.join(&zip)).unwrap();
+    let cli_config = format!(
+        r#"provider_installation {{
+  filesystem_mirror {{
+    path    = "{}"
+    include = ["{SOURCE_ADDRESS}"]
+  }}
+}}
+"#,
+        mirror.display()
+    );
+    let h1 = expected_h1(Path::new(BINARY));
+    let zip_sha = sha256_hex(&dist.join(&zip));
+    for tf in terraform::all() {
+        let work = Workdir::with_cli_config(&cli_config);
+        let hashes = init_and_validate(&work, &tf, &h1, "the packed release zip").await;
+        for hash in hashes.iter().filter(|h| h.starts_with("zh:")) {
+            assert_eq!(
+                hash,
+                &format!("zh:{zip_sha}"),
+                "terraform {}: a zh: hash is the zip's sha256",
+                tf.version_string()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn release_without_a_key_explains_how_to_sign_and_fails_unless_unsigned() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dist = scratch.path().join("dist");
+    // release.sh packs any executable; a small one keeps this quick.
+    let binary = scratch.path().join("provider");
+    std::fs::write(&binary, "#!/bin/sh\nexit 1\n").unwrap();
+    std::fs::set_permissions(&binary, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let binary = binary.to_str().unwrap();
+    let dist_env = ("DIST_DIR", dist.to_str().unwrap());
+
+    let refused = run_script(
+        "release.sh",
+        scratch.path(),
+        &[("BINARY", binary), dist_env],
+    )
+    .await;
+    assert!(
+        !refused.status.success(),
+        "no key, no UNSIGNED=1: must fail"
+    );
+    let why = text(&refused.stderr);
+    for hint in ["GPG_KEY_ID=", "UNSIGNED=1", "GNUPGHOME"] {
+        assert!(why.contains(hint), "the refusal mentions {hint}:\n{why}");
+    }
+    assert!(
+        !dist.exists(),
+        "nothing is written before the signing check"
+    );
+
+    let mut sums = Vec::new();
+    for _ in 0..2 {
+        let unsigned = run_script(
+            "release.sh",
+            scratch.path(),
+            &[("BINARY", binary), dist_env, ("UNSIGNED", "1")],
+        )
+        .await;
+        assert_success(&unsigned, "UNSIGNED=1 scripts/release.sh");
+        let files = release_files(&dist);
+        assert_eq!(
+            files.len(),
+            3,
+            "zip, manifest, SHA256SUMS, no .sig: {files:?}"
+        );
+        assert!(!files.iter().any(|f| f.ends_with(".sig")));
+        sums.push(
+            std::fs::read_to_string(
+                dist.join(format!("terraform-provider-supabase_{VERSION}_SHA256SUMS")),
+            )
+            .unwrap(),
+        );
+    }
+    assert_eq!(sums[0], sums[1], "the same binary gives the same release");
+}

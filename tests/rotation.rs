@@ -1,0 +1,177 @@
+//! examples/rotation, unchanged, against the simulator on every Terraform the suite is given:
+//! bumping `generation` replaces the key create-before-destroy, so the new key exists before
+//! the old one is deleted, and state ends up holding the new key's secret.
+
+mod support;
+
+use support::acceptance::{actions, folded, resource, stderr, Fixture, PROJECT};
+use support::terraform;
+
+const EXAMPLE: &str = include_str!("../examples/rotation/main.tf");
+const ADDR: &str = "supabase_secret_api_key.backend";
+
+/// The example as it is, with its variables in terraform.tfvars.
+fn write_example(fx: &Fixture, generation: u32) {
+    fx.work.write("main.tf", EXAMPLE);
+    write_generation(fx, generation);
+}
+
+fn write_generation(fx: &Fixture, generation: u32) {
+    fx.work.write(
+        "terraform.tfvars",
+        &format!("project_ref = \"{PROJECT}\"\ngeneration  = {generation}\n"),
+    );
+}
+
+fn string_at(json: &serde_json::Value, what: &str) -> String {
+    json.as_str()
+        .unwrap_or_else(|| panic!("{what} is not a string: {json}"))
+        .to_string()
+}
+
+async fn output(fx: &Fixture, name: &str) -> String {
+    let out = fx.ok(&["output", "-raw", name]).await;
+    terraform::text(&out.stdout)
+}
+
+#[tokio::test]
+async fn a_new_generation_creates_the_new_key_before_deleting_the_old_one() {
+    for tf in terraform::all() {
+        let version = tf.version_string();
+        let fx = Fixture::new(&tf).await;
+        write_example(&fx, 1);
+        fx.apply().await;
+        fx.assert_no_changes().await;
+
+        let state = fx.state().await;
+        let first = resource(&state, ADDR);
+        let old_id = string_at(&first["values"]["id"], "id");
+        let old_secret = string_at(&first["values"]["api_key"], "api_key");
+        assert_eq!(first["values"]["name"], "backend_key_g1");
+        assert_eq!(first["values"]["keepers"]["generation"], "1");
+        let before = fx.requests().len();
+
+        // Generation 2: the plan replaces the key, creating first.
+        write_generation(&fx, 2);
+        let plan = fx.plan().await;
+        assert_eq!(
+            actions(&plan),
+            vec![(
+                ADDR.to_string(),
+                vec!["create".to_string(), "delete".to_string()]
+            )],
+            "Terraform {version}: a create-before-destroy replacement"
+        );
+        fx.ok(&["apply", "-input=false", "-no-color", "tfplan"])
+            .await;
+
+        // The simulator's log: the create was answered before the old key's delete arrived.
+        let rotation: Vec<_> = fx.requests().into_iter().skip(before).collect();
+        let keys_path = format!("/v1/projects/{PROJECT}/api-keys");
+        let posts: Vec<_> = rotation
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == keys_path)
+            .collect();
+        let deletes: Vec<_> = rotation.iter().filter(|r| r.method == "DELETE").collect();
+        assert_eq!(
+            posts.len(),
+            1,
+            "Terraform {version}: one create: {rotation:#?}"
+        );
+        assert_eq!(
+            deletes.len(),
+            1,
+            "Terraform {version}: one delete: {rotation:#?}"
+        );
+        let (post, delete) = (posts[0], deletes[0]);
+        assert_eq!(post.status, Some(201), "{post:#?}");
+        assert_eq!(delete.path, format!("{keys_path}/{old_id}"));
+        assert_eq!(delete.status, Some(200), "{delete:#?}");
+        assert!(
+            post.seq < delete.seq,
+            "Terraform {version}: the delete (#{}) came before the create (#{})",
+            delete.seq,
+            post.seq
+        );
+        assert!(
+            post.finished.is_some_and(|done| done <= delete.started),
+            "Terraform {version}: the delete was sent before the create was answered"
+        );
+
+        // One key remains: the new one, whose secret state and the output hold.
+        let keys = fx.sim.keys(PROJECT);
+        assert_eq!(keys.len(), 1, "Terraform {version}: {keys:#?}");
+        let state = fx.state().await;
+        let second = resource(&state, ADDR);
+        let new_id = string_at(&second["values"]["id"], "id");
+        assert_ne!(new_id, old_id, "Terraform {version}: a new key");
+        assert_eq!(keys[0].id, new_id);
+        assert_eq!(keys[0].name, "backend_key_g2");
+        assert_eq!(second["values"]["keepers"]["generation"], "2");
+        assert_eq!(
+            second["values"]["api_key"], keys[0].api_key,
+            "Terraform {version}: state holds the new key's secret"
+        );
+        assert_ne!(keys[0].api_key, old_secret);
+        assert_eq!(output(&fx, "key_id").await, new_id);
+        assert_eq!(output(&fx, "api_key").await, keys[0].api_key);
+
+        fx.assert_no_changes().await;
+        fx.destroy().await;
+        assert!(fx.sim.keys(PROJECT).is_empty(), "Terraform {version}");
+    }
+}
+
+/// Why the example's name carries the generation: names are unique per project and type, and
+/// the old key holds its name until the new one exists. With a fixed name the apply stops
+/// before anything is created or deleted (the provider finds the name taken before it posts),
+/// and the old key is left as it was, in the project and in state.
+#[tokio::test]
+async fn a_rotation_that_keeps_the_name_fails_and_leaves_the_old_key() {
+    for tf in terraform::all() {
+        let version = tf.version_string();
+        let fx = Fixture::new(&tf).await;
+        let fixed_name = EXAMPLE.replace(
+            "name        = \"backend_key_g${var.generation}\"",
+            "name        = \"backend_key\"",
+        );
+        assert_ne!(fixed_name, EXAMPLE, "the example's name line changed");
+        fx.work.write("main.tf", &fixed_name);
+        write_generation(&fx, 1);
+        fx.apply().await;
+        let old = fx.sim.keys(PROJECT);
+        assert_eq!(old.len(), 1);
+
+        write_generation(&fx, 2);
+        let failed = fx
+            .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+            .await;
+        assert!(
+            !failed.status.success(),
+            "Terraform {version}: the apply should fail"
+        );
+        let message = folded(&stderr(&failed));
+        assert!(
+            message.contains("already exists") && message.contains("\"backend_key\""),
+            "Terraform {version}: {message}"
+        );
+        assert_eq!(
+            fx.count("POST"),
+            1,
+            "Terraform {version}: only the first generation was created"
+        );
+        assert_eq!(
+            fx.count("DELETE"),
+            0,
+            "Terraform {version}: nothing deleted"
+        );
+        assert_eq!(fx.sim.keys(PROJECT), old, "Terraform {version}");
+        let state = fx.state().await;
+        assert_eq!(resource(&state, ADDR)["values"]["id"], old[0].id);
+        assert_eq!(
+            resource(&state, ADDR)["values"]["api_key"],
+            old[0].api_key,
+            "Terraform {version}: state still holds the old key's secret"
+        );
+    }
+}

@@ -29,6 +29,9 @@ use state::{keepers, key_state, text, Kept};
 pub const PROJECT_READY_TIMEOUT: Duration = Duration::from_secs(180);
 const PROJECT_READY_FIRST_WAIT: Duration = Duration::from_secs(1);
 const PROJECT_READY_MAX_WAIT: Duration = Duration::from_secs(15);
+/// Debug builds panic right after a create when this is set (see `create`).
+#[cfg(debug_assertions)]
+pub const TEST_PANIC_ENV: &str = "TF_SUPABASE_PROVIDER_TEST_PANIC";
 /// Private-state entry: the project was not found when the create was last planned.
 const PROJECT_PENDING: &str = "project_pending";
 
@@ -364,6 +367,15 @@ impl Resource for ApiKeyResource {
                     .await;
             }
         };
+        // Debug builds only: lets the secret-hygiene test force a panic while the secret is in
+        // hand, to show that a panic's message cannot carry it.
+        #[cfg(debug_assertions)]
+        if std::env::var_os(TEST_PANIC_ENV).is_some() {
+            panic!(
+                "forced test panic after creating key {} with secret {secret:?}",
+                created.key.id
+            );
+        }
         if created.adopted {
             crate::log_at!(
                 crate::plugin::log::Level::Warn,

@@ -120,7 +120,8 @@ fn panic_diagnostics(error: tokio::task::JoinError) -> Diagnostics {
         "The provider hit an internal error",
         format!(
             "This is a bug in the provider; please report it with the steps that led here. \
-             Nothing else was changed by this call. Internal error: {message}"
+             Anything the call changed before the error may be missing from state: run \
+             `terraform plan` to see what exists. Internal error: {message}"
         ),
     );
     diags

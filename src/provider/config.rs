@@ -419,6 +419,9 @@ mod tests {
         for (endpoint, warns) in [
             ("http://127.0.0.1:8080", false),
             ("http://localhost", false),
+            ("http://localhost.", false),
+            ("http://[::ffff:127.0.0.1]", false),
+            ("http://[::1]:80", false),
             ("http://api.example.com", true),
             ("https://api.example.com", false),
         ] {

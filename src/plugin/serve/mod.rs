@@ -24,6 +24,8 @@ pub use listener::TRANSPORT_ENV;
 
 /// go-plugin kills a plugin that has not exited 2 s after Shutdown; we leave well before.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(1200);
+/// How often the provider checks that Terraform is still its parent.
+const PARENT_CHECK: Duration = Duration::from_secs(1);
 
 pub struct ServeOptions {
     /// The provider's source address, for the reattach line of `--debug`.
@@ -68,6 +70,9 @@ async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result<(),
         tls::from_environment()?
     };
     watch_signals(options.debug, shutdown.clone())?;
+    if !options.debug {
+        watch_parent(shutdown.clone());
+    }
     let listener =
         Listener::bind().map_err(|e| format!("The provider could not open a socket: {e}"))?;
     let (network, address, cleanup) = (
@@ -166,6 +171,27 @@ fn watch_signals(debug: bool, shutdown: CancellationToken) -> Result<(), String>
         }
     });
     Ok(())
+}
+
+/// A provider whose Terraform died (killed, crashed) must not linger holding the socket: when the
+/// parent process changes (the orphan is re-parented), shut down. Terraform itself always calls
+/// Shutdown; this only covers its sudden death.
+fn watch_parent(shutdown: CancellationToken) {
+    let parent = std::os::unix::process::parent_id();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PARENT_CHECK);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = shutdown.cancelled() => return,
+            }
+            if std::os::unix::process::parent_id() != parent {
+                log_at!(Level::Warn, "Terraform exited without Shutdown; stopping");
+                shutdown.cancel();
+                return;
+            }
+        }
+    });
 }
 
 /// What `--debug` prints: the reattach configuration Terraform reads. `"Test": true` is needed

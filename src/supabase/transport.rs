@@ -88,8 +88,22 @@ impl Attempt {
         }
     }
 
+    /// A 2xx answer whose body is not JSON at all.
+    fn unreadable_success(&self) -> bool {
+        match self {
+            Attempt::Answered { status, body, .. } => {
+                (200..300).contains(status)
+                    && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err()
+            }
+            _ => false,
+        }
+    }
+
     fn reason(&self) -> String {
         match self {
+            Attempt::Answered { status, .. } if self.unreadable_success() => {
+                format!("HTTP {status} with an unreadable body")
+            }
             Attempt::Answered { status, .. } => format!("HTTP {status}"),
             Attempt::NotSent { cause, .. } => format!("could not connect: {cause}"),
             Attempt::Broken { timeout: true, .. } => "timed out".to_owned(),
@@ -117,6 +131,14 @@ impl Client {
             attempts += 1;
             let attempt = self.attempt(&req).await;
             let retry = match verdict(&req.method, attempt.ending()) {
+                // A read answered 2xx with a body that is not JSON (cut off by a proxy, say) is
+                // retried like a lost connection; the last one is concluded as invalid.
+                Verdict::Final if req.method == Method::GET && attempt.unreadable_success() => {
+                    if attempts >= max_attempts {
+                        return self.conclude(op, &req.method, attempt, attempts);
+                    }
+                    true
+                }
                 Verdict::Final => return self.conclude(op, &req.method, attempt, attempts),
                 Verdict::Ambiguous => {
                     let error = self.failure(op, &req.method, &attempt);

@@ -112,7 +112,8 @@ impl Client {
                      as a conflict, yet no new key with this name and type is listed"
                 } else {
                     "the create request failed twice after it was sent, and no new key with \
-                     this name and type is listed, so none was created"
+                     this name and type is listed yet; a slow request may still create one \
+                     (the next plan names it, with its import command)"
                 };
                 return Err(fault.with_context(context));
             }

@@ -159,26 +159,54 @@ impl ApiKeyResource {
         client: &Client,
         project_ref: &str,
         key: &ApiKey,
-        how: &str,
+        unrevealed: &SecretValue,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
+        let (summary, how, what_to_do) = match unrevealed {
+            SecretValue::Unavailable(error) if error.kind() != ErrorKind::Forbidden => (
+                "Could not read the new API key's value",
+                format!("reading its value failed ({error})"),
+                "Apply again.".to_string(),
+            ),
+            SecretValue::Masked => (
+                SECRET_SUMMARY,
+                "the API sent its value masked".into(),
+                secret_permission_help(),
+            ),
+            SecretValue::Missing => (
+                SECRET_SUMMARY,
+                "the API sent no value for it".into(),
+                secret_permission_help(),
+            ),
+            SecretValue::Unavailable(error) => (
+                SECRET_SUMMARY,
+                format!("reading its value was refused ({error})"),
+                secret_permission_help(),
+            ),
+            // Not called with a revealed value; worded like a refusal should that change.
+            SecretValue::Revealed(_) => (
+                SECRET_SUMMARY,
+                "its value was not captured".into(),
+                secret_permission_help(),
+            ),
+        };
         let why = format!(
-            "The {} key {:?} was created, but {how}, so its value cannot be captured into state. {}",
+            "The {} key {:?} was created, but {how}, so its value cannot be captured into state. \
+             {what_to_do}",
             self.noun(),
             key.name,
-            secret_permission_help()
         );
         match client.delete_key(&ctx.stop, project_ref, &key.id).await {
             Ok(_) => {
                 diags.error(
-                    "The access token cannot read API key secrets",
+                    summary,
                     format!("{why} The new key was deleted again; nothing was left behind."),
                 );
                 None
             }
             Err(error) => {
                 diags.error(
-                    "The access token cannot read API key secrets",
+                    summary,
                     format!(
                         "{why} Deleting the new key ({}) failed too: {error}. It is kept in state \
                          as tainted, so the next apply deletes and replaces it.",
@@ -247,6 +275,8 @@ impl ApiKeyResource {
         diags.error("The access token may not create API keys", detail);
     }
 }
+
+const SECRET_SUMMARY: &str = "The access token cannot read API key secrets";
 
 /// The one permission secret capture needs, in all three of its names.
 fn secret_permission_help() -> String {
@@ -346,26 +376,17 @@ impl Resource for ApiKeyResource {
             }
         };
         self.data.claim(&created.key.id);
-        let secret = match &created.secret {
-            SecretValue::Revealed(secret) => secret,
-            SecretValue::Masked => {
-                let how = "the API sent its value masked";
-                return self
-                    .undo_unrevealed(ctx, &client, &project_ref, &created.key, how, diags)
-                    .await;
-            }
-            SecretValue::Missing => {
-                let how = "the API sent no value for it";
-                return self
-                    .undo_unrevealed(ctx, &client, &project_ref, &created.key, how, diags)
-                    .await;
-            }
-            SecretValue::Unavailable(error) => {
-                let how = format!("reading its value failed ({error})");
-                return self
-                    .undo_unrevealed(ctx, &client, &project_ref, &created.key, &how, diags)
-                    .await;
-            }
+        let SecretValue::Revealed(secret) = &created.secret else {
+            return self
+                .undo_unrevealed(
+                    ctx,
+                    &client,
+                    &project_ref,
+                    &created.key,
+                    &created.secret,
+                    diags,
+                )
+                .await;
         };
         // Debug builds only: lets the secret-hygiene test force a panic while the secret is in
         // hand, to show that a panic's message cannot carry it.

@@ -1,3 +1,4 @@
 pub mod acceptance;
 pub mod plugin;
+pub mod scale;
 pub mod terraform;

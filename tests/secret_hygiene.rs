@@ -4,11 +4,7 @@
 //! provider's), on stdout or on stderr. Plans and state mark `api_key` sensitive, and a plain
 //! http endpoint off this machine draws a warning that the token travels in clear.
 
-/// The parts of tests/support these tests use (tests/support/acceptance.rs and terraform.rs).
-mod support {
-    pub mod acceptance;
-    pub mod terraform;
-}
+mod support;
 
 use std::path::PathBuf;
 use std::process::Output;

@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use supabase_simulator::{
-    messages, FaultAction, FaultRule, KeySeed, LoggedRequest, Permissions, RequestMatcher,
-    RevealDenial, Simulator, SimulatorConfig,
+    messages, FaultAction, FaultRule, KeySeed, LoggedRequest, Permissions, RateLimit,
+    RequestMatcher, RevealDenial, Simulator, SimulatorConfig,
 };
 use terraform_provider_supabase::secret::Secret;
 use terraform_provider_supabase::supabase::{
-    is_masked, ApiError, Backoff, Client, ClientConfig, Deleted, ErrorKind, KeyType, KeyUpdate,
-    NewKey, Permission, RetryNotice, SecretValue, USER_AGENT,
+    is_masked, ApiError, Backoff, Client, ClientConfig, Deleted, ErrorKind, Freshness, KeyType,
+    KeyUpdate, NewKey, Permission, RetryNotice, SecretValue, USER_AGENT,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
@@ -993,4 +993,173 @@ fn the_calls_are_send() {
     assert_send(api.update_key(&cancel, REF, "id", &KeyUpdate::default()));
     assert_send(api.delete_key(&cancel, REF, "id"));
     assert_send(api.clone());
+}
+
+/// The ids `project_keys` gave.
+fn ids(list: &[terraform_provider_supabase::supabase::ApiKey]) -> Vec<String> {
+    let mut ids: Vec<String> = list.iter().map(|k| k.id.clone()).collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn reads_share_one_list_and_see_the_clients_own_writes() {
+    let sim = default_simulator().await;
+    let key = sim.seed_key(REF, KeySeed::secret("ci_key"));
+    let api = client(&sim);
+    let cancel = CancellationToken::new();
+    // Twenty readers at once: the first one's list is held in the server while the others
+    // arrive, and all of them are answered by it.
+    let hold = sim.hold(on(Method::GET, KEYS));
+    let readers: Vec<_> = (0..20)
+        .map(|_| {
+            let api = api.clone();
+            let cancel = cancel.clone();
+            tokio::spawn(async move { api.project_keys(&cancel, REF, Freshness::Latest).await })
+        })
+        .collect();
+    hold.wait_held(1).await;
+    tokio::task::yield_now().await;
+    hold.release_all();
+    for reader in readers {
+        let list = reader.await.unwrap().unwrap();
+        assert!(list.iter().any(|k| k.id == key.id));
+    }
+    assert_eq!(trace(&sim.requests()), ["GET 200"]);
+    // Later readers take the answer at hand.
+    api.project_keys(&cancel, REF, Freshness::Latest)
+        .await
+        .unwrap();
+    assert_eq!(sim.requests().len(), 1);
+
+    // After a write, the next reader lists again and sees it; a snapshot reader does not ask.
+    let update = KeyUpdate {
+        description: Some(Some("changed".to_owned())),
+        ..KeyUpdate::default()
+    };
+    api.update_key(&cancel, REF, &key.id, &update)
+        .await
+        .unwrap();
+    let snapshot = api
+        .project_keys(&cancel, REF, Freshness::Snapshot)
+        .await
+        .unwrap();
+    let before = snapshot.iter().find(|k| k.id == key.id).unwrap();
+    assert_eq!(before.description, key.description);
+    let latest = api
+        .project_keys(&cancel, REF, Freshness::Latest)
+        .await
+        .unwrap();
+    let changed = latest.iter().find(|k| k.id == key.id).unwrap();
+    assert_eq!(changed.description.as_deref(), Some("changed"));
+    assert_eq!(trace(&sim.requests()), ["GET 200", "PATCH 200", "GET 200"]);
+}
+
+#[tokio::test]
+async fn a_list_in_flight_when_a_write_lands_serves_no_later_reader() {
+    let sim = default_simulator().await;
+    let doomed = sim.seed_key(REF, KeySeed::secret("doomed"));
+    let kept = sim.seed_key(REF, KeySeed::secret("kept"));
+    let api = client(&sim);
+    let cancel = CancellationToken::new();
+    let hold = sim.hold(on(Method::GET, KEYS));
+    let early = tokio::spawn({
+        let (api, cancel) = (api.clone(), cancel.clone());
+        async move { api.project_keys(&cancel, REF, Freshness::Latest).await }
+    });
+    hold.wait_held(1).await;
+    // The delete lands while that list waits in the server.
+    let deleted = api.delete_key(&cancel, REF, &doomed.id).await.unwrap();
+    assert_eq!(deleted, Deleted::Removed);
+    hold.release_all();
+    let early = early.await.unwrap().unwrap();
+    assert!(early.iter().any(|k| k.id == kept.id));
+    // A reader after the delete does not take that list: it asks again.
+    let later = api
+        .project_keys(&cancel, REF, Freshness::Latest)
+        .await
+        .unwrap();
+    assert!(!ids(&later).contains(&doomed.id));
+    assert_eq!(
+        trace(&sim.requests()),
+        ["GET 200", "DELETE 200", "GET 200"],
+        "the log is in arrival order"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_list_is_shared_by_those_waiting_and_then_tried_again() {
+    let sim = default_simulator().await;
+    sim.seed_key(REF, KeySeed::secret("ci_key"));
+    sim.add_fault(FaultRule::once(
+        on(Method::GET, KEYS),
+        FaultAction::Status(503),
+    ));
+    let api = client_with(&sim, TOKEN, Duration::from_secs(10), 0);
+    let cancel = CancellationToken::new();
+    let hold = sim.hold(on(Method::GET, KEYS));
+    let readers: Vec<_> = (0..5)
+        .map(|_| {
+            let (api, cancel) = (api.clone(), cancel.clone());
+            tokio::spawn(async move { api.project_keys(&cancel, REF, Freshness::Latest).await })
+        })
+        .collect();
+    hold.wait_held(1).await;
+    tokio::task::yield_now().await;
+    hold.release_all();
+    for reader in readers {
+        let e = reader.await.unwrap().unwrap_err();
+        assert_eq!(e.status(), Some(503));
+    }
+    let list = api
+        .project_keys(&cancel, REF, Freshness::Latest)
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1 + 2, "the secret key and the two legacy keys");
+    assert_eq!(trace(&sim.requests()), ["GET 503", "GET 200"]);
+}
+
+#[tokio::test]
+async fn requests_are_paced_by_the_rate_limit_headers_so_none_is_refused() {
+    let window = Duration::from_secs(1);
+    let sim = simulator(SimulatorConfig {
+        rate_limit: Some(RateLimit {
+            requests_per_window: 5,
+            window,
+        }),
+        ..SimulatorConfig::default()
+    })
+    .await;
+    let paced = Arc::new(Mutex::new(Vec::<Duration>::new()));
+    let seen = Arc::clone(&paced);
+    let api = client(&sim).with_pacing_hook(move |_, waited| seen.lock().unwrap().push(waited));
+    let cancel = CancellationToken::new();
+    let started = Instant::now();
+    // Twelve creates at once against five per window: three windows.
+    let creates: Vec<_> = (0..12)
+        .map(|i| {
+            let (api, cancel) = (api.clone(), cancel.clone());
+            tokio::spawn(async move {
+                api.create_key(
+                    &cancel,
+                    REF,
+                    &new_key(&format!("paced_{i}"), KeyType::Secret),
+                    &unclaimed,
+                )
+                .await
+            })
+        })
+        .collect();
+    for create in creates {
+        create.await.unwrap().unwrap();
+    }
+    let statuses = trace(&sim.requests());
+    assert_eq!(statuses, vec!["POST 201"; 12], "no 429 was needed");
+    assert!(started.elapsed() >= window * 2, "{:?}", started.elapsed());
+    assert!(
+        paced.lock().unwrap().len() >= 7,
+        "the requests beyond the first window were held back: {:?}",
+        paced.lock().unwrap()
+    );
+    assert_eq!(sim.keys(REF).len(), 12);
 }

@@ -29,7 +29,11 @@ impl ProviderData {
                     request_timeout: settings.request_timeout,
                     max_retries: settings.max_retries,
                 }) {
-                    Ok(client) => Some(client.with_retry_hook(log_retry)),
+                    Ok(client) => Some(
+                        client
+                            .with_retry_hook(log_retry)
+                            .with_pacing_hook(log_pacing),
+                    ),
                     Err(error) => {
                         diags.error(
                             "Could not set up the Supabase API client",
@@ -112,5 +116,15 @@ fn log_retry(notice: &RetryNotice) {
         "max_attempts" = notice.max_attempts,
         "wait_ms" = notice.delay.as_millis(),
         "reason" = notice.reason,
+    );
+}
+
+/// A request held back to stay within the API's rate limit, so a slow apply explains itself.
+fn log_pacing(action: &str, waited: std::time::Duration) {
+    log_at!(
+        Level::Info,
+        "waited for the Management API's rate-limit window",
+        "action" = action,
+        "wait_ms" = waited.as_millis(),
     );
 }

@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::errors::{ApiError, ErrorKind, Operation};
+use super::key_lists::{Freshness, KeyList, ListCache, Lookup};
 use super::keys::{decode_key, decode_key_list, update_body, ApiKey, Decoded, KeyUpdate};
+use super::pacing::Pacer;
 use super::retry::Backoff;
 use super::tls;
 use super::transport::{Failure, Request};
@@ -51,6 +53,8 @@ pub struct RetryNotice {
 }
 
 type RetryHook = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
+/// Told what was held back, and for how long, to stay within the rate limit.
+type PacingHook = Arc<dyn Fn(&str, Duration) + Send + Sync>;
 
 /// A Management API client. Cloning is cheap and shares one connection pool.
 #[derive(Clone)]
@@ -68,6 +72,10 @@ struct Inner {
     max_retries: u32,
     backoff: Backoff,
     on_retry: Option<RetryHook>,
+    on_pacing: Option<PacingHook>,
+    /// Shared by clones (the `Arc`s survive `make_mut`): one per configured provider.
+    lists: Arc<ListCache>,
+    pacer: Arc<Pacer>,
 }
 
 impl fmt::Debug for Client {
@@ -145,6 +153,9 @@ impl Client {
                 max_retries: config.max_retries,
                 backoff: Backoff::default(),
                 on_retry: None,
+                on_pacing: None,
+                lists: Arc::default(),
+                pacer: Arc::default(),
             }),
         })
     }
@@ -158,6 +169,15 @@ impl Client {
     /// Calls `hook` before every wait, e.g. to log it.
     pub fn with_retry_hook(mut self, hook: impl Fn(&RetryNotice) + Send + Sync + 'static) -> Self {
         Arc::make_mut(&mut self.inner).on_retry = Some(Arc::new(hook));
+        self
+    }
+
+    /// Calls `hook` after a request was held back to stay within the rate limit.
+    pub fn with_pacing_hook(
+        mut self,
+        hook: impl Fn(&str, Duration) + Send + Sync + 'static,
+    ) -> Self {
+        Arc::make_mut(&mut self.inner).on_pacing = Some(Arc::new(hook));
         self
     }
 
@@ -183,6 +203,28 @@ impl Client {
             .body()
             .and_then(decode_key_list)
             .map_err(|why| ApiError::invalid_body(&op, answer.status, &why))
+    }
+
+    /// The project's keys as [`Client::list_keys`] gives them, from one list request shared
+    /// by every caller of this client (see `key_lists`).
+    pub async fn project_keys(
+        &self,
+        cancel: &CancellationToken,
+        project_ref: &str,
+        freshness: Freshness,
+    ) -> Result<KeyList, ApiError> {
+        let (generation, fetch) = match self.inner.lists.lookup(project_ref, freshness) {
+            Lookup::Ready(list) => return Ok(list),
+            Lookup::Fetch { generation, fetch } => (generation, fetch),
+        };
+        let result = fetch
+            .get_or_init(|| async { self.list_keys(cancel, project_ref).await.map(KeyList::from) })
+            .await
+            .clone();
+        self.inner
+            .lists
+            .settle(project_ref, generation, &fetch, &result);
+        result
     }
 
     /// One key; with `reveal`, its full value (needs "API Key Secrets: Read"; without it
@@ -311,6 +353,20 @@ impl Client {
         if let Some(hook) = &self.inner.on_retry {
             hook(notice);
         }
+    }
+
+    pub(crate) fn notify_pacing(&self, action: &str, waited: Duration) {
+        if let Some(hook) = &self.inner.on_pacing {
+            hook(action, waited);
+        }
+    }
+
+    pub(crate) fn lists(&self) -> &ListCache {
+        &self.inner.lists
+    }
+
+    pub(crate) fn pacer(&self) -> &Pacer {
+        &self.inner.pacer
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {

@@ -3,6 +3,8 @@
 //! - `client`: configuration, the connection pool, list/get/update/delete.
 //! - `create`: create, with reconciliation when the outcome of a create is unknown.
 //! - `transport`: one request and its retries; `retry`: when and how long to wait.
+//! - `key_lists`: one list request per project shared by every read; `pacing`: holding
+//!   requests back before the rate limit is reached.
 //! - `keys`: key types, request bodies, decoding of answers.
 //! - `errors`: the error type and its messages; `operation`: the calls and the
 //!   permissions they need; `reconcile`: which key a create made.
@@ -11,8 +13,10 @@
 mod client;
 mod create;
 mod errors;
+mod key_lists;
 mod keys;
 mod operation;
+mod pacing;
 mod reconcile;
 mod retry;
 mod time;
@@ -22,6 +26,7 @@ mod transport;
 pub use client::{Client, ClientConfig, Deleted, RetryNotice, USER_AGENT};
 pub use create::Created;
 pub use errors::{ApiError, ErrorKind, Permission};
+pub use key_lists::{Freshness, KeyList};
 pub use keys::{is_masked, ApiKey, KeyType, KeyUpdate, NewKey, SecretValue, MASK_CHAR};
 pub use reconcile::CLOCK_SKEW;
 pub use retry::{Backoff, INITIAL_BACKOFF, MAX_BACKOFF, MAX_SERVER_WAIT};

@@ -108,6 +108,31 @@ impl Operation {
         }
     }
 
+    /// The project the call is about.
+    pub(crate) fn project_ref(&self) -> Option<&str> {
+        match self {
+            Operation::Configure => None,
+            Operation::List { project_ref }
+            | Operation::Get { project_ref, .. }
+            | Operation::Create { project_ref, .. }
+            | Operation::Update { project_ref, .. }
+            | Operation::Delete { project_ref, .. } => Some(project_ref),
+        }
+    }
+
+    /// The endpoint the API counts the call against (its rate limit is per endpoint): the
+    /// OpenAPI operation.
+    pub(crate) fn endpoint(&self) -> &'static str {
+        match self {
+            Operation::Configure => "none",
+            Operation::List { .. } => "list",
+            Operation::Get { .. } => "get",
+            Operation::Create { .. } => "create",
+            Operation::Update { .. } => "update",
+            Operation::Delete { .. } => "delete",
+        }
+    }
+
     pub(crate) fn action(&self) -> String {
         format!("could not {}", self.doing())
     }

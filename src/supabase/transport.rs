@@ -3,6 +3,7 @@
 //! decides what happened; abandoning it would leave that unknown).
 
 use std::error::Error as StdError;
+use std::time::Duration;
 
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION};
 use reqwest::Method;
@@ -12,6 +13,7 @@ use url::Url;
 use super::client::{Client, RetryNotice};
 use super::errors::{ApiError, Operation, StatusInfo};
 use super::keys::error_message;
+use super::pacing::{Bucket, Quota};
 use super::retry::{verdict, Ending, Verdict};
 
 /// Answers larger than this are not the API's (a list of every key is far smaller).
@@ -88,6 +90,14 @@ impl Attempt {
         }
     }
 
+    /// What the answer's rate-limit headers say, if it had them.
+    fn quota(&self, max_wait: Duration) -> Option<Quota> {
+        match self {
+            Attempt::Answered { headers, .. } => Quota::from_headers(headers, max_wait),
+            _ => None,
+        }
+    }
+
     /// A 2xx answer whose body is not JSON at all.
     fn unreadable_success(&self) -> bool {
         match self {
@@ -114,11 +124,26 @@ impl Attempt {
 
 impl Client {
     /// Sends `req`, retrying per [`verdict`]; a 2xx answer is `Ok`, anything else an error.
+    /// Any request but a GET may have changed the project's keys, whatever its outcome, so
+    /// lists from before it are not used again.
     pub(crate) async fn execute(
         &self,
         cancel: &CancellationToken,
         op: &Operation,
         req: Request<'_>,
+    ) -> Result<Answer, Failure> {
+        let result = self.execute_with_retries(cancel, op, &req).await;
+        if let (true, Some(project_ref)) = (req.method != Method::GET, op.project_ref()) {
+            self.lists().invalidate(project_ref);
+        }
+        result
+    }
+
+    async fn execute_with_retries(
+        &self,
+        cancel: &CancellationToken,
+        op: &Operation,
+        req: &Request<'_>,
     ) -> Result<Answer, Failure> {
         let max_attempts = self.max_retries().saturating_add(1);
         let mut attempts = 0u32;
@@ -128,8 +153,17 @@ impl Client {
                     ApiError::cancelled(op).with_attempts(attempts),
                 ));
             }
+            let Some(permit) = self.pacer().acquire(self.bucket(op), cancel).await else {
+                return Err(Failure::Error(
+                    ApiError::cancelled(op).with_attempts(attempts),
+                ));
+            };
+            if !permit.waited.is_zero() {
+                self.notify_pacing(&op.doing(), permit.waited);
+            }
             attempts += 1;
-            let attempt = self.attempt(&req).await;
+            let attempt = self.attempt(req).await;
+            permit.answered(attempt.quota(self.backoff().max_server_wait));
             let retry = match verdict(&req.method, attempt.ending()) {
                 // A read answered 2xx with a body that is not JSON (cut off by a proxy, say) is
                 // retried like a lost connection; the last one is concluded as invalid.
@@ -173,6 +207,13 @@ impl Client {
                         .with_attempts(attempts),
                 ));
             }
+        }
+    }
+
+    fn bucket(&self, op: &Operation) -> Bucket {
+        Bucket {
+            project: op.project_ref().unwrap_or_default().to_owned(),
+            endpoint: op.endpoint(),
         }
     }
 

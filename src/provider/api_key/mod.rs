@@ -17,7 +17,8 @@ use crate::plugin::schema::Schema;
 use crate::plugin::value::path::AttributePath;
 use crate::plugin::value::Value;
 use crate::supabase::{
-    ApiError, ApiKey, Client, ErrorKind, KeyType, KeyUpdate, NewKey, Permission, SecretValue,
+    ApiError, ApiKey, Client, ErrorKind, Freshness, KeyType, KeyUpdate, NewKey, Permission,
+    SecretValue,
 };
 
 use super::data::ProviderData;
@@ -79,7 +80,12 @@ impl ApiKeyResource {
         let Some(client) = self.data.client(diags) else {
             return;
         };
-        match client.list_keys(&ctx.stop, project_ref).await {
+        // Any list of this process will do: keys this process made are claimed, and a snapshot
+        // spares a list per create during an apply (each create makes the lists stale).
+        match client
+            .project_keys(&ctx.stop, project_ref, Freshness::Snapshot)
+            .await
+        {
             Ok(keys) => {
                 let taken = keys.iter().find(|k| {
                     k.key_type == self.kind && k.name == name && !self.data.is_claimed(&k.id)
@@ -429,8 +435,12 @@ impl Resource for ApiKeyResource {
         let project_ref = text(state, "project_ref")?;
         let id = text(state, "id")?;
         // The list, not GET {id}: only a successful answer that lacks the key proves it gone,
-        // and a 404 for the project (a wrong endpoint, say) is an error, never a removal.
-        let keys = match client.list_keys(&ctx.stop, &project_ref).await {
+        // and a 404 for the project (a wrong endpoint, say) is an error, never a removal. One
+        // list answers the reads of all the project's keys.
+        let keys = match client
+            .project_keys(&ctx.stop, &project_ref, Freshness::Latest)
+            .await
+        {
             Ok(keys) => keys,
             Err(error) => {
                 api_error(
@@ -441,7 +451,7 @@ impl Resource for ApiKeyResource {
                 return None;
             }
         };
-        let Some(key) = keys.into_iter().find(|k| k.id == id) else {
+        let Some(key) = keys.iter().find(|k| k.id == id) else {
             diags.warning(
                 "API key deleted outside Terraform",
                 format!(
@@ -456,7 +466,7 @@ impl Resource for ApiKeyResource {
         self.data.claim(&key.id);
         Some(key_state(
             self.kind,
-            &key,
+            key,
             Kept {
                 project_ref: &project_ref,
                 api_key: state.attr("api_key").cloned().unwrap_or(Value::Null),

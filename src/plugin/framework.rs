@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 use super::diag::Diagnostics;
-use super::schema::Schema;
+use super::schema::{IdentitySchema, Schema};
 use super::value::Value;
 
 /// What every call carries: the token that StopProvider cancels.
@@ -41,7 +41,8 @@ pub trait Provider: Send + Sync + 'static {
 }
 
 /// Private state: provider data Terraform stores beside a resource's state and hands back on the
-/// next plan and apply, never shown to users. Kept as a JSON object of named entries.
+/// next plan and apply, never shown to users. Kept as a JSON object of named entries; names that
+/// start with "." are the framework's own (as in terraform-plugin-framework).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Private(serde_json::Map<String, serde_json::Value>);
 
@@ -69,6 +70,10 @@ impl Private {
 
     pub fn set(&mut self, key: &str, value: serde_json::Value) {
         self.0.insert(key.to_string(), value);
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<serde_json::Value> {
+        self.0.remove(key)
     }
 }
 
@@ -137,6 +142,59 @@ pub trait Resource: Send + Sync + 'static {
         diags.error(
             "Import is not supported",
             format!("The resource type {} cannot be imported.", self.type_name()),
+        );
+        None
+    }
+    /// The identity schema (Terraform >= 1.12 stores identity data beside the state and imports
+    /// by it); None: the resource has no identity, and no identity is exchanged for it.
+    fn identity_schema(&self) -> Option<&IdentitySchema> {
+        None
+    }
+    /// The identity of the object a (known) state describes: by default each identity attribute
+    /// is the state attribute of the same name. None without an identity schema. The framework
+    /// sends it after every create, read, update and import, and holds it fixed for the object's
+    /// life.
+    fn identity(&self, state: &Value) -> Option<Value> {
+        let schema = self.identity_schema()?;
+        Some(Value::object(schema.attributes.iter().map(|a| {
+            let value = state.attr(&a.name).cloned().unwrap_or(Value::Null);
+            (a.name.clone(), value)
+        })))
+    }
+    /// Import by identity (an `import` block with `identity = {...}`, Terraform >= 1.12): turns
+    /// identity data (an object of the identity schema's attributes, the required ones known and
+    /// not null) into a state, as [`Resource::import`] does for an import ID.
+    async fn import_identity(
+        &self,
+        _ctx: &CallContext,
+        _identity: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        diags.error(
+            "Import by identity is not supported",
+            format!(
+                "The resource type {} cannot be imported by identity. Import it by its import ID \
+                 instead (`terraform import`, or an `import` block with `id`).",
+                self.type_name()
+            ),
+        );
+        None
+    }
+    /// Upgrades identity data written with an older identity schema version (given as JSON).
+    fn upgrade_identity(
+        &self,
+        version: i64,
+        _json: &[u8],
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        diags.error(
+            "Unable to upgrade resource identity",
+            format!(
+                "The identity of this {} was written with identity schema version {version}, \
+                 which this provider version cannot upgrade. Use the provider version that wrote \
+                 it, or remove the resource from state and import it again.",
+                self.type_name()
+            ),
         );
         None
     }

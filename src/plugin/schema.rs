@@ -1,6 +1,6 @@
 //! The schema model: what a provider, resource, data source or ephemeral resource accepts, with the
 //! behaviour attached to each attribute (validators, plan modifiers, defaults), and its encoding
-//! for GetProviderSchema.
+//! for GetProviderSchema; and a resource's identity schema, for GetResourceIdentitySchemas.
 
 use std::sync::Arc;
 
@@ -287,6 +287,89 @@ impl Schema {
                 deprecated: self.deprecation.is_some(),
                 deprecation_message: self.deprecation.clone().unwrap_or_default(),
             }),
+        }
+    }
+}
+
+/// A resource's identity schema (protocol 6.9, Terraform >= 1.12): the attributes that name the
+/// remote object, stored beside the state and shown in plans, by which an `import` block may
+/// name the object (`identity = {...}`). Identity data never changes while the object exists.
+/// Its version is independent of the state schema's; attributes take primitive or list types.
+#[derive(Clone, Default)]
+pub struct IdentitySchema {
+    pub version: i64,
+    pub attributes: Vec<IdentityAttribute>,
+}
+
+#[derive(Clone)]
+pub struct IdentityAttribute {
+    pub name: String,
+    pub ty: Type,
+    /// An import by identity must give it (known, not null); otherwise it may be null there.
+    pub required_for_import: bool,
+    pub description: String,
+}
+
+impl IdentityAttribute {
+    /// An attribute an import by identity must give.
+    pub fn required(name: &str, ty: Type) -> Self {
+        IdentityAttribute {
+            name: name.to_string(),
+            ty,
+            required_for_import: true,
+            description: String::new(),
+        }
+    }
+
+    /// An attribute an import by identity may leave null.
+    pub fn optional(name: &str, ty: Type) -> Self {
+        IdentityAttribute {
+            required_for_import: false,
+            ..Self::required(name, ty)
+        }
+    }
+
+    pub fn description(mut self, text: &str) -> Self {
+        self.description = text.to_string();
+        self
+    }
+
+    fn to_proto(&self) -> pb::resource_identity_schema::IdentityAttribute {
+        pb::resource_identity_schema::IdentityAttribute {
+            name: self.name.clone(),
+            r#type: self.ty.to_json(),
+            required_for_import: self.required_for_import,
+            optional_for_import: !self.required_for_import,
+            description: self.description.clone(),
+        }
+    }
+}
+
+impl IdentitySchema {
+    pub fn new(version: i64, attributes: Vec<IdentityAttribute>) -> Self {
+        IdentitySchema {
+            version,
+            attributes,
+        }
+    }
+
+    /// The cty type of identity data: an object of the attributes.
+    pub fn value_type(&self) -> Type {
+        Type::object(
+            self.attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone())),
+        )
+    }
+
+    pub fn to_proto(&self) -> pb::ResourceIdentitySchema {
+        pb::ResourceIdentitySchema {
+            version: self.version,
+            identity_attributes: self
+                .attributes
+                .iter()
+                .map(IdentityAttribute::to_proto)
+                .collect(),
         }
     }
 }

@@ -1,4 +1,6 @@
-//! GetMetadata and GetProviderSchema.
+//! GetMetadata, GetProviderSchema and GetResourceIdentitySchemas. Identity needs no server
+//! capability: Terraform >= 1.12 asks for identity schemas beside the provider schema, and a
+//! resource with one exchanges identity data in its RPCs.
 
 use super::super::proto::tfplugin6 as pb;
 use super::Inner;
@@ -62,5 +64,17 @@ pub fn get_provider_schema(inner: &Inner) -> pb::get_provider_schema::Response {
             .collect(),
         server_capabilities: Some(capabilities()),
         ..Default::default()
+    }
+}
+
+/// The identity schemas of the resources that have one.
+pub fn get_resource_identity_schemas(inner: &Inner) -> pb::get_resource_identity_schemas::Response {
+    pb::get_resource_identity_schemas::Response {
+        identity_schemas: inner
+            .resources
+            .iter()
+            .filter_map(|(name, r)| Some((name.clone(), r.identity_schema()?.to_proto())))
+            .collect(),
+        diagnostics: Vec::new(),
     }
 }

@@ -6,6 +6,7 @@ mod apply;
 mod codec;
 mod data_source;
 mod ephemeral;
+mod identity;
 mod import;
 mod metadata;
 mod plan;
@@ -15,6 +16,7 @@ mod read;
 mod tests;
 mod unsupported;
 mod upgrade;
+mod upgrade_identity;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -191,7 +193,8 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
-        Ok(Response::new(Default::default()))
+        self.run(|inner, _| async move { metadata::get_resource_identity_schemas(&inner) })
+            .await
     }
 
     async fn upgrade_resource_identity(
@@ -199,8 +202,10 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::upgrade_resource_identity::Request>,
     ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
         let request = request.into_inner();
-        self.run(|_, _| async move { unsupported::upgrade_resource_identity(&request) })
-            .await
+        self.run(
+            |inner, _| async move { upgrade_identity::upgrade_resource_identity(&inner, &request) },
+        )
+        .await
     }
 
     async fn validate_provider_config(

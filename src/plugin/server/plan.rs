@@ -9,6 +9,9 @@
 //! 5. The resource's own plan hook runs last.
 //!
 //! Destroys (proposed null) plan null and carry the private state through.
+//!
+//! With an identity schema: a create plans the identity unknown (known after apply); an update
+//! or a destroy plans the prior identity, or, when none was stored, the prior state's.
 
 use super::super::diag::{path_to_proto, Diagnostics};
 use super::super::framework::{CallContext, PlanChange, Private};
@@ -17,6 +20,7 @@ use super::super::schema::{AttributePlan, Schema};
 use super::super::value::path::AttributePath;
 use super::super::value::Value;
 use super::codec::{decode_change, encode, unknown_type};
+use super::identity;
 use super::{FromDiagnostics, Inner};
 
 type Response = pb::plan_resource_change::Response;
@@ -43,6 +47,17 @@ pub async fn plan_resource_change(
         Ok(values) => values,
         Err(diags) => return Response::from_diagnostics(diags),
     };
+    let prior_identity = match resource.identity_schema() {
+        Some(schema) => match identity::decode_identity(
+            request.prior_identity.as_ref(),
+            schema,
+            "prior resource identity",
+        ) {
+            Ok(identity) => identity,
+            Err(diags) => return Response::from_diagnostics(diags),
+        },
+        None => Value::Null,
+    };
     let mut diags = Diagnostics::new();
     let mut private = Private::decode(&request.prior_private);
     let (planned, requires_replace) = if proposed.is_null() {
@@ -58,12 +73,36 @@ pub async fn plan_resource_change(
             .await;
         (planned, requires_replace)
     };
+    let planned_identity = match resource.identity_schema() {
+        Some(schema) => {
+            let identity = if prior.is_null() {
+                (!planned.is_null()).then(|| identity::unknown(schema))
+            } else if !identity::is_empty(&prior_identity) {
+                Some(prior_identity)
+            } else {
+                // Never stored (state from before the resource had an identity): the object
+                // is the one the prior state describes.
+                identity::of_state(resource.as_ref(), &prior)
+                    .or_else(|| (!planned.is_null()).then(|| identity::unknown(schema)))
+            };
+            match identity.map(|i| identity::encode_identity(&i, schema)) {
+                Some(Ok(data)) => Some(data),
+                Some(Err(more)) => {
+                    diags.extend(more);
+                    return Response::from_diagnostics(diags);
+                }
+                None => None,
+            }
+        }
+        None => None,
+    };
     match encode(&planned, &ty) {
         Ok(encoded) => Response {
             planned_state: Some(encoded),
             requires_replace: requires_replace.iter().map(path_to_proto).collect(),
             planned_private: private.encode(),
             diagnostics: diags.into_proto(),
+            planned_identity,
             ..Default::default()
         },
         Err(more) => {

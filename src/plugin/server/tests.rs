@@ -9,13 +9,25 @@ use super::super::diag::Diagnostics;
 use super::super::framework::{CallContext, Private, Provider, Resource};
 use super::super::proto::tfplugin6 as pb;
 use super::super::proto::tfplugin6::provider_server::Provider as _;
-use super::super::schema::{Attribute, RequiresReplace, Schema, UseStateForUnknown};
+use super::super::schema::{
+    Attribute, IdentityAttribute, IdentitySchema, RequiresReplace, Schema, UseStateForUnknown,
+};
 use super::super::value::{decode_msgpack, encode_msgpack, Type, Value};
 use super::ProviderService;
 
 struct TestProvider;
+/// `test_thing` has the identity `{id}`; `test_plain` is the same resource without identity.
 struct Thing {
+    type_name: &'static str,
     schema: Schema,
+    identity: Option<IdentitySchema>,
+}
+
+fn identity_schema() -> IdentitySchema {
+    IdentitySchema::new(
+        0,
+        vec![IdentityAttribute::required("id", Type::String).description("the id")],
+    )
 }
 
 fn thing_schema() -> Schema {
@@ -50,9 +62,18 @@ impl Provider for TestProvider {
         Schema::default()
     }
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(Thing {
-            schema: thing_schema(),
-        })]
+        vec![
+            Arc::new(Thing {
+                type_name: "test_thing",
+                schema: thing_schema(),
+                identity: Some(identity_schema()),
+            }),
+            Arc::new(Thing {
+                type_name: "test_plain",
+                schema: thing_schema(),
+                identity: None,
+            }),
+        ]
     }
     async fn configure(&self, _: &CallContext, _: &str, _: &Value, _: &mut Diagnostics) {}
 }
@@ -60,10 +81,13 @@ impl Provider for TestProvider {
 #[async_trait]
 impl Resource for Thing {
     fn type_name(&self) -> &str {
-        "test_thing"
+        self.type_name
     }
     fn schema(&self) -> &Schema {
         &self.schema
+    }
+    fn identity_schema(&self) -> Option<&IdentitySchema> {
+        self.identity.as_ref()
     }
     async fn create(
         &self,
@@ -87,8 +111,24 @@ impl Resource for Thing {
         }
         Some(state)
     }
-    async fn read(&self, _: &CallContext, state: &Value, _: &mut Diagnostics) -> Option<Value> {
-        Some(state.clone())
+    /// A thing named "gone" is gone; one named "renumbered" comes back with id "id-2"; one
+    /// named "broken" fails.
+    async fn read(&self, _: &CallContext, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let mut state = state.clone();
+        match state.attr("name").and_then(Value::as_str) {
+            Some("gone") => return None,
+            Some("broken") => {
+                diags.error("read failed", "on purpose");
+                return None;
+            }
+            Some("renumbered") => {
+                if let Value::Object(attrs) = &mut state {
+                    attrs.insert("id".into(), Value::String("id-2".into()));
+                }
+            }
+            _ => {}
+        }
+        Some(state)
     }
     async fn update(
         &self,
@@ -101,6 +141,24 @@ impl Resource for Thing {
         Some(planned.clone())
     }
     async fn delete(&self, _: &CallContext, _: &Value, _: &mut Diagnostics) {}
+    async fn import(&self, _: &CallContext, id: &str, _: &mut Diagnostics) -> Option<Value> {
+        Some(object(&[("id", s(id)), ("name", s("imported"))]))
+    }
+    async fn import_identity(
+        &self,
+        _: &CallContext,
+        identity: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        match identity.attr("id").and_then(Value::as_str) {
+            Some("nope") => {
+                diags.error("no such thing", "nope is not there");
+                None
+            }
+            Some(id) => Some(object(&[("id", s(id)), ("name", s("imported"))])),
+            None => None,
+        }
+    }
 }
 
 fn service() -> ProviderService {
@@ -343,4 +401,456 @@ async fn upgrade_from_a_newer_or_unknown_older_version_is_a_clear_error() {
         older.diagnostics
     );
     assert!(older.upgraded_state.is_none());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource identity
+// ---------------------------------------------------------------------------------------------
+
+fn id_type() -> Type {
+    identity_schema().value_type()
+}
+
+fn identity(id: Value) -> Option<pb::ResourceIdentityData> {
+    Some(pb::ResourceIdentityData {
+        identity_data: Some(pb::DynamicValue {
+            msgpack: encode_msgpack(&Value::object([("id", id)]), &id_type()).unwrap(),
+            json: Vec::new(),
+        }),
+    })
+}
+
+fn identity_of(data: Option<&pb::ResourceIdentityData>) -> Option<Value> {
+    let data = data?.identity_data.as_ref()?;
+    Some(decode_msgpack(&data.msgpack, &id_type()).unwrap())
+}
+
+fn error_summaries(diags: &[pb::Diagnostic]) -> Vec<String> {
+    diags
+        .iter()
+        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+        .map(|d| d.summary.clone())
+        .collect()
+}
+
+fn stored(name: &str) -> Value {
+    object(&[
+        ("id", s("id-1")),
+        ("name", s(name)),
+        ("mode", s("fast")),
+        ("json", s("{}")),
+        ("stamp", s("t1")),
+    ])
+}
+
+async fn read_with(
+    type_name: &str,
+    state: &Value,
+    current_identity: Option<pb::ResourceIdentityData>,
+    private: Vec<u8>,
+) -> pb::read_resource::Response {
+    service()
+        .read_resource(Request::new(pb::read_resource::Request {
+            type_name: type_name.into(),
+            current_state: dv(state),
+            private,
+            current_identity,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+#[tokio::test]
+async fn identity_schemas_are_answered_for_the_resources_that_have_one() {
+    let response = service()
+        .get_resource_identity_schemas(Request::new(pb::get_resource_identity_schemas::Request {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(response.diagnostics.is_empty());
+    let names: Vec<&String> = response.identity_schemas.keys().collect();
+    assert_eq!(names, ["test_thing"], "test_plain has none");
+    let schema = &response.identity_schemas["test_thing"];
+    assert_eq!(schema.version, 0);
+    assert_eq!(schema.identity_attributes.len(), 1);
+    let id = &schema.identity_attributes[0];
+    assert_eq!(id.name, "id");
+    assert_eq!(id.r#type, b"\"string\"");
+    assert!(id.required_for_import && !id.optional_for_import);
+    assert_eq!(id.description, "the id");
+}
+
+#[tokio::test]
+async fn a_create_plans_unknown_identity_and_an_update_the_prior_or_the_states() {
+    let config = object(&[("name", s("a"))]);
+    let create = plan(&Value::Null, &config, &config).await;
+    let planned = identity_of(create.planned_identity.as_ref()).expect("planned identity");
+    assert!(!planned.attr("id").unwrap().is_known(), "{planned:?}");
+
+    let prior = stored("a");
+    let proposed = object(&[
+        ("id", s("id-1")),
+        ("name", s("a")),
+        ("note", s("changed")),
+        ("mode", s("fast")),
+        ("json", s("{}")),
+        ("stamp", s("t1")),
+    ]);
+    let config = object(&[("name", s("a")), ("note", s("changed"))]);
+    let update = |prior_identity| {
+        let (prior, proposed, config) = (prior.clone(), proposed.clone(), config.clone());
+        async move {
+            service()
+                .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+                    type_name: "test_thing".into(),
+                    prior_state: dv(&prior),
+                    proposed_new_state: dv(&proposed),
+                    config: dv(&config),
+                    prior_identity,
+                    ..Default::default()
+                }))
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    // The stored identity passes through unchanged, even one the state would not give.
+    let response = update(identity(s("stored-id"))).await;
+    assert_eq!(
+        identity_of(response.planned_identity.as_ref()),
+        Some(Value::object([("id", s("stored-id"))]))
+    );
+    // Never stored (null, or all null): the prior state's.
+    for none in [None, identity(Value::Null)] {
+        let response = update(none).await;
+        assert_eq!(
+            identity_of(response.planned_identity.as_ref()),
+            Some(Value::object([("id", s("id-1"))]))
+        );
+    }
+    // A destroy plans the prior identity too.
+    let destroy = service()
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: dv(&prior),
+            proposed_new_state: dv(&Value::Null),
+            config: dv(&Value::Null),
+            prior_identity: identity(s("id-1")),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        identity_of(destroy.planned_identity.as_ref()),
+        Some(Value::object([("id", s("id-1"))]))
+    );
+    // Without an identity schema, no identity.
+    let plain = service()
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: "test_plain".into(),
+            prior_state: dv(&Value::Null),
+            proposed_new_state: dv(&config),
+            config: dv(&config),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(plain.planned_identity.is_none());
+}
+
+async fn apply_with(
+    prior: &Value,
+    planned: &Value,
+    planned_identity: Option<pb::ResourceIdentityData>,
+) -> pb::apply_resource_change::Response {
+    service()
+        .apply_resource_change(Request::new(pb::apply_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: dv(prior),
+            planned_state: dv(planned),
+            config: dv(planned),
+            planned_identity,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+#[tokio::test]
+async fn apply_returns_the_new_states_identity_and_never_changes_a_stored_one() {
+    let planned = object(&[
+        ("name", s("a")),
+        ("mode", s("fast")),
+        ("json", s("{}")),
+        ("id", Value::unknown()),
+        ("stamp", Value::unknown()),
+    ]);
+    let unknown_identity = Some(pb::ResourceIdentityData {
+        identity_data: Some(pb::DynamicValue {
+            msgpack: encode_msgpack(&Value::object([("id", Value::unknown())]), &id_type())
+                .unwrap(),
+            json: Vec::new(),
+        }),
+    });
+    let create = apply_with(&Value::Null, &planned, unknown_identity).await;
+    assert!(create.diagnostics.is_empty(), "{:?}", create.diagnostics);
+    assert_eq!(
+        identity_of(create.new_identity.as_ref()),
+        Some(Value::object([("id", s("id-1"))]))
+    );
+
+    // An update keeping the id keeps the identity; one filling an identity never stored fills it.
+    let prior = stored("a");
+    let mut updated = prior.clone();
+    if let Value::Object(attrs) = &mut updated {
+        attrs.insert("note".into(), s("n"));
+    }
+    for planned_identity in [identity(s("id-1")), None] {
+        let response = apply_with(&prior, &updated, planned_identity).await;
+        assert!(
+            response.diagnostics.is_empty(),
+            "{:?}",
+            response.diagnostics
+        );
+        assert_eq!(
+            identity_of(response.new_identity.as_ref()),
+            Some(Value::object([("id", s("id-1"))]))
+        );
+    }
+
+    // An update that changes it is an error, reported beside the state: the stored identity
+    // stays.
+    let mut renumbered = updated.clone();
+    if let Value::Object(attrs) = &mut renumbered {
+        attrs.insert("id".into(), s("id-9"));
+    }
+    let response = apply_with(&prior, &renumbered, identity(s("id-1"))).await;
+    assert_eq!(
+        error_summaries(&response.diagnostics),
+        ["Unexpected identity change"]
+    );
+    assert!(
+        response.diagnostics[0].detail.contains("id-9"),
+        "{:?}",
+        response.diagnostics
+    );
+    assert!(response.new_state.is_some(), "the state is never dropped");
+    assert_eq!(
+        identity_of(response.new_identity.as_ref()),
+        Some(Value::object([("id", s("id-1"))]))
+    );
+
+    // A delete leaves no identity.
+    let delete = apply_with(&prior, &Value::Null, identity(s("id-1"))).await;
+    assert!(delete.diagnostics.is_empty());
+    assert!(delete.new_identity.is_none());
+}
+
+#[tokio::test]
+async fn read_fills_a_missing_identity_keeps_a_stored_one_and_rejects_a_changed_one() {
+    for never_stored in [None, identity(Value::Null)] {
+        let response = read_with("test_thing", &stored("a"), never_stored, Vec::new()).await;
+        assert!(
+            response.diagnostics.is_empty(),
+            "{:?}",
+            response.diagnostics
+        );
+        assert_eq!(
+            identity_of(response.new_identity.as_ref()),
+            Some(Value::object([("id", s("id-1"))]))
+        );
+    }
+    let kept = read_with("test_thing", &stored("a"), identity(s("id-1")), Vec::new()).await;
+    assert!(kept.diagnostics.is_empty());
+    assert_eq!(
+        identity_of(kept.new_identity.as_ref()),
+        Some(Value::object([("id", s("id-1"))]))
+    );
+
+    let changed = read_with(
+        "test_thing",
+        &stored("renumbered"),
+        identity(s("id-1")),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(
+        error_summaries(&changed.diagnostics),
+        ["Unexpected identity change"]
+    );
+    assert!(changed.new_state.is_none() && changed.new_identity.is_none());
+
+    // Gone: no state, no identity, no error.
+    let gone = read_with(
+        "test_thing",
+        &stored("gone"),
+        identity(s("id-1")),
+        Vec::new(),
+    )
+    .await;
+    assert!(gone.diagnostics.is_empty(), "{:?}", gone.diagnostics);
+    assert!(gone.new_identity.is_none());
+
+    // A failed read returns what Terraform sent, identity included.
+    let failed = read_with(
+        "test_thing",
+        &stored("broken"),
+        identity(s("id-1")),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(error_summaries(&failed.diagnostics), ["read failed"]);
+    assert_eq!(
+        identity_of(failed.new_identity.as_ref()),
+        Some(Value::object([("id", s("id-1"))]))
+    );
+
+    // Without an identity schema, none is sent.
+    let plain = read_with("test_plain", &stored("a"), None, Vec::new()).await;
+    assert!(plain.diagnostics.is_empty() && plain.new_identity.is_none());
+}
+
+async fn import_with(
+    type_name: &str,
+    id: &str,
+    identity_data: Option<pb::ResourceIdentityData>,
+) -> pb::import_resource_state::Response {
+    service()
+        .import_resource_state(Request::new(pb::import_resource_state::Request {
+            type_name: type_name.into(),
+            id: id.into(),
+            identity: identity_data,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+#[tokio::test]
+async fn import_by_id_or_identity_returns_state_and_identity_and_lets_the_next_read_settle_it() {
+    for response in [
+        import_with("test_thing", "id-7", None).await,
+        import_with("test_thing", "", identity(s("id-7"))).await,
+    ] {
+        assert!(
+            response.diagnostics.is_empty(),
+            "{:?}",
+            response.diagnostics
+        );
+        let [imported] = response.imported_resources.as_slice() else {
+            panic!("one imported resource: {response:?}");
+        };
+        assert_eq!(
+            identity_of(imported.identity.as_ref()),
+            Some(Value::object([("id", s("id-7"))]))
+        );
+        let state = decode_msgpack(&imported.state.as_ref().unwrap().msgpack, &ty()).unwrap();
+        assert_eq!(state.attr("id"), Some(&s("id-7")));
+
+        // The read right after the import may return another identity; it hands no framework
+        // entry on in the private state.
+        let mut after = stored("renumbered");
+        if let Value::Object(attrs) = &mut after {
+            attrs.insert("id".into(), s("id-7"));
+        }
+        let read = read_with(
+            "test_thing",
+            &after,
+            imported.identity.clone(),
+            imported.private.clone(),
+        )
+        .await;
+        assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
+        assert_eq!(
+            identity_of(read.new_identity.as_ref()),
+            Some(Value::object([("id", s("id-2"))]))
+        );
+        assert!(Private::decode(&read.private) == Private::default());
+    }
+
+    // Identity data lacking a required attribute, and a resource that finds nothing.
+    let missing = import_with("test_thing", "", identity(Value::Null)).await;
+    assert_eq!(
+        error_summaries(&missing.diagnostics),
+        ["Invalid import identity"]
+    );
+    assert!(missing.diagnostics[0].detail.contains("lacks id"));
+    let nope = import_with("test_thing", "", identity(s("nope"))).await;
+    assert_eq!(error_summaries(&nope.diagnostics), ["no such thing"]);
+    assert!(nope.imported_resources.is_empty());
+
+    // Without an identity schema: no identity, no framework entry; import by identity refused.
+    let plain = import_with("test_plain", "id-7", None).await;
+    assert!(plain.imported_resources[0].identity.is_none());
+    assert!(plain.imported_resources[0].private.is_empty());
+    let refused = import_with("test_plain", "", identity(s("id-7"))).await;
+    assert_eq!(
+        error_summaries(&refused.diagnostics),
+        ["Import by identity is not supported"]
+    );
+}
+
+async fn upgrade_identity(
+    type_name: &str,
+    version: i64,
+    json: &str,
+) -> pb::upgrade_resource_identity::Response {
+    service()
+        .upgrade_resource_identity(Request::new(pb::upgrade_resource_identity::Request {
+            type_name: type_name.into(),
+            version,
+            raw_identity: Some(pb::RawState {
+                json: json.as_bytes().to_vec(),
+                flatmap: Default::default(),
+            }),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+#[tokio::test]
+async fn upgrade_identity_passes_the_current_version_through_and_refuses_others() {
+    let current = upgrade_identity("test_thing", 0, r#"{"id":"id-1","dropped":1}"#).await;
+    assert!(current.diagnostics.is_empty(), "{:?}", current.diagnostics);
+    assert_eq!(
+        identity_of(current.upgraded_identity.as_ref()),
+        Some(Value::object([("id", s("id-1"))]))
+    );
+
+    let newer = upgrade_identity("test_thing", 1, r#"{"id":"id-1"}"#).await;
+    assert_eq!(
+        error_summaries(&newer.diagnostics),
+        ["Resource identity is from a newer provider"]
+    );
+    assert!(newer.upgraded_identity.is_none());
+    let older = upgrade_identity("test_thing", -1, r#"{"id":"id-1"}"#).await;
+    assert!(
+        older.diagnostics[0]
+            .detail
+            .contains("identity schema version -1"),
+        "{:?}",
+        older.diagnostics
+    );
+    let bad = upgrade_identity("test_thing", 0, r#"{"id":["not","a","string"]}"#).await;
+    assert_eq!(
+        error_summaries(&bad.diagnostics),
+        ["Unable to read resource identity"]
+    );
+    let plain = upgrade_identity("test_plain", 0, r#"{"id":"id-1"}"#).await;
+    assert_eq!(
+        error_summaries(&plain.diagnostics),
+        ["Resource identity is not supported"]
+    );
+    let unknown = upgrade_identity("test_nothing", 0, r#"{"id":"id-1"}"#).await;
+    assert_eq!(
+        error_summaries(&unknown.diagnostics),
+        ["Unknown resource type"]
+    );
 }

@@ -26,20 +26,6 @@ pub fn move_resource_state(
     pb::move_resource_state::Response::from_diagnostics(diags)
 }
 
-pub fn upgrade_resource_identity(
-    request: &pb::upgrade_resource_identity::Request,
-) -> pb::upgrade_resource_identity::Response {
-    let mut diags = Diagnostics::new();
-    diags.error(
-        "Resource identity is not supported",
-        format!(
-            "The resource type {:?} has no identity schema, so its identity cannot be upgraded.",
-            request.type_name
-        ),
-    );
-    pb::upgrade_resource_identity::Response::from_diagnostics(diags)
-}
-
 pub fn call_function(request: &pb::call_function::Request) -> pb::call_function::Response {
     pb::call_function::Response {
         result: None,

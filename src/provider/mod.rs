@@ -1,6 +1,7 @@
 //! The `supabase` provider: where the plugin framework and the Management API client meet.
 
 mod api_key;
+mod api_keys_data_source;
 mod config;
 mod data;
 
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::plugin::diag::Diagnostics;
-use crate::plugin::framework::{CallContext, Provider, Resource};
+use crate::plugin::framework::{CallContext, DataSource, Provider, Resource};
 use crate::plugin::schema::Schema;
 use crate::plugin::serve::{self, ServeOptions};
 use crate::plugin::value::Value;
@@ -56,8 +57,16 @@ impl Provider for SupabaseProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(api_key::ApiKeyResource::new(
-            KeyType::Secret,
+        [KeyType::Secret, KeyType::Publishable]
+            .into_iter()
+            .map(|kind| {
+                Arc::new(api_key::ApiKeyResource::new(kind, self.data.clone())) as Arc<dyn Resource>
+            })
+            .collect()
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        vec![Arc::new(api_keys_data_source::ApiKeysDataSource::new(
             self.data.clone(),
         ))]
     }

@@ -1,6 +1,8 @@
 //! Creating a key so that exactly one exists afterwards.
 //!
-//! A create is sent with `reveal=true` so the answer carries the secret. It is resent
+//! A secret key's create is sent with `reveal=true` so the answer carries the secret (a
+//! publishable key's value is never masked, so it needs no reveal, nor the permission for
+//! one). It is resent
 //! only when it cannot have been carried out (429, no connection). When it fails after
 //! it was sent (timeout, reset, 5xx, an unreadable 201), the keys are listed to find the
 //! one it made (see `reconcile.rs`); only if none appears, even on a second look, is
@@ -11,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::{Client, RetryNotice};
 use super::errors::{ApiError, ErrorKind, Operation};
-use super::keys::{create_body, decode_key, ApiKey, NewKey, SecretValue};
+use super::keys::{create_body, decode_key, ApiKey, KeyType, NewKey, SecretValue};
 use super::reconcile::{decide, Decision};
 use super::time::now_millis;
 use super::transport::{Failure, Request};
@@ -81,7 +83,7 @@ impl Client {
         let body = create_body(ctx.key);
         let req = Request {
             method: Method::POST,
-            url: self.keys_url(ctx.project_ref, None, true),
+            url: self.keys_url(ctx.project_ref, None, reveals(ctx.key.key_type)),
             body: Some(&body),
         };
         match self.execute(ctx.cancel, &ctx.op, req).await {
@@ -194,11 +196,12 @@ impl Client {
         Ok(None)
     }
 
-    /// The key the create made, with its secret fetched by `GET {id}?reveal=true`. If
-    /// that fails the key is still returned, so the caller can remove it.
+    /// The key the create made, with its value fetched by `GET {id}` (`?reveal=true` for a
+    /// secret key). If that fails the key is still returned, so the caller can remove it.
     async fn adopt(&self, ctx: &CreateCall<'_>, listed: ApiKey) -> Created {
+        let reveal = reveals(ctx.key.key_type);
         match self
-            .get_decoded(ctx.cancel, ctx.project_ref, &listed.id, true)
+            .get_decoded(ctx.cancel, ctx.project_ref, &listed.id, reveal)
             .await
         {
             Ok(d) => Created {
@@ -226,6 +229,11 @@ impl Client {
             ),
         )
     }
+}
+
+/// Whether reading a key's value of this type needs `reveal=true`.
+fn reveals(key_type: KeyType) -> bool {
+    key_type == KeyType::Secret
 }
 
 /// A few words for a fault: `HTTP 500`, `timed out`, …

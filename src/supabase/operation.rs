@@ -137,8 +137,8 @@ impl Operation {
         format!("could not {}", self.doing())
     }
 
-    /// What the call needs. A create asks for the secret back (`reveal=true`), so it
-    /// also needs secret read; the API does not say which one is missing.
+    /// What the call needs. A secret key's create asks for the secret back (`reveal=true`),
+    /// so it also needs secret read; the API does not say which one is missing.
     pub(crate) fn permissions(&self) -> Vec<Permission> {
         match self {
             Operation::Configure => vec![],
@@ -147,7 +147,11 @@ impl Operation {
             Operation::Get { reveal: true, .. } => {
                 vec![Permission::KeysRead, Permission::KeySecretsRead]
             }
-            Operation::Create { .. } => vec![Permission::KeysWrite, Permission::KeySecretsRead],
+            Operation::Create {
+                key_type: KeyType::Secret,
+                ..
+            } => vec![Permission::KeysWrite, Permission::KeySecretsRead],
+            Operation::Create { .. } => vec![Permission::KeysWrite],
             Operation::Update { .. } | Operation::Delete { .. } => vec![Permission::KeysWrite],
         }
     }

@@ -1,12 +1,13 @@
 //! `terraform import ADDR <project_ref>/<id>` or `<project_ref>/<name>`. The one place besides
-//! create that reads a secret: the value is revealed once, when the token may.
+//! create that reads a secret: a secret key's value is revealed once, when the token may. A
+//! publishable key's value comes with the list, so its import reveals nothing.
 
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::framework::CallContext;
 use crate::plugin::value::Value;
-use crate::supabase::{ApiKey, ErrorKind};
+use crate::supabase::{ApiKey, ErrorKind, Freshness, KeyType};
 
-use super::state::{key_state, Kept};
+use super::state::{key_state, value_is_public, Kept};
 use super::validators::{is_project_ref, RESERVED_NAMES};
 use super::{secret_permission_help, ApiKeyResource};
 
@@ -15,7 +16,8 @@ const USAGE: &str = "Use <project_ref>/<key id> or <project_ref>/<key name>, for
                      abcdefghijklmnopqrst/22222222-2222-4222-8222-222222222222 or \
                      abcdefghijklmnopqrst/production_backend_key.";
 
-fn looks_like_uuid(text: &str) -> bool {
+/// Whether `text` has the shape of a key id (a UUID, any case).
+pub fn looks_like_uuid(text: &str) -> bool {
     text.len() == 36
         && text.char_indices().all(|(i, c)| match i {
             8 | 13 | 18 | 23 => c == '-',
@@ -56,7 +58,11 @@ pub async fn import(
         return None;
     }
     let client = resource.data.client(diags)?;
-    let keys = match client.list_keys(&ctx.stop, project_ref).await {
+    // The read Terraform sends after an import shares this list.
+    let keys = match client
+        .project_keys(&ctx.stop, project_ref, Freshness::Latest)
+        .await
+    {
         Ok(keys) => keys,
         Err(error) => {
             diags.error(SUMMARY, error.to_string());
@@ -66,26 +72,39 @@ pub async fn import(
     let key = find_key(resource, &keys, project_ref, which, diags)?;
     resource.data.claim(&key.id);
 
-    let api_key = match client.get_key(&ctx.stop, project_ref, &key.id, true).await {
-        Ok(revealed) => revealed
-            .api_key
-            .map(|s| Value::String(s.expose().to_string())),
-        Err(error) if error.kind() == ErrorKind::Forbidden => None,
-        Err(error) => {
-            diags.error(SUMMARY, format!("Reading the key's value failed: {error}"));
-            return None;
+    let api_key = if value_is_public(resource.kind) {
+        // Listed in full: no reveal, no secret permission.
+        key.api_key
+            .as_ref()
+            .map(|value| Value::String(value.expose().to_string()))
+    } else {
+        match client.get_key(&ctx.stop, project_ref, &key.id, true).await {
+            Ok(revealed) => revealed
+                .api_key
+                .map(|s| Value::String(s.expose().to_string())),
+            Err(error) if error.kind() == ErrorKind::Forbidden => None,
+            Err(error) => {
+                diags.error(SUMMARY, format!("Reading the key's value failed: {error}"));
+                return None;
+            }
         }
     };
     if api_key.is_none() {
+        let what_to_do = if value_is_public(resource.kind) {
+            "The API listed the key without it; the next refresh reads it again.".to_string()
+        } else {
+            format!(
+                "{} Then remove it from state and import it again, or replace it (for example by \
+                 changing `keepers`).",
+                secret_permission_help()
+            )
+        };
         diags.warning(
             "The key's value could not be read",
             format!(
                 "The {noun} key {:?} ({}) was imported without its value: `api_key` stays null. \
-                 {} Then remove it from state and import it again, or replace it (for example \
-                 by changing `keepers`).",
-                key.name,
-                key.id,
-                secret_permission_help()
+                 {what_to_do}",
+                key.name, key.id,
             ),
         );
     }
@@ -108,67 +127,128 @@ fn find_key<'a>(
     which: &str,
     diags: &mut Diagnostics,
 ) -> Option<&'a ApiKey> {
-    let noun = resource.noun();
-    if looks_like_uuid(which) {
-        return match keys.iter().find(|k| k.id.eq_ignore_ascii_case(which)) {
-            None => {
-                diags.error(SUMMARY, format!("Project {project_ref} has no API key with id {which}. Check the id in the dashboard under Project Settings > API Keys."));
-                None
-            }
-            Some(key) if key.key_type != resource.kind => {
-                diags.error(
-                    SUMMARY,
-                    format!(
-                        "The key {which} ({:?}) is a {} key, not a {noun} key. Import it as \
-                         supabase_{}_api_key instead.",
-                        key.name,
-                        key.key_type.as_str(),
-                        key.key_type.as_str()
-                    ),
-                );
-                None
-            }
-            Some(key) => Some(key),
-        };
-    }
-    let named: Vec<&ApiKey> = keys
-        .iter()
-        .filter(|k| k.name == which && k.key_type == resource.kind)
-        .collect();
-    match named.as_slice() {
-        [key] => Some(key),
-        [] => {
-            let other_types: Vec<&str> = keys
-                .iter()
-                .filter(|k| k.name == which)
-                .map(|k| k.key_type.as_str())
-                .collect();
-            let hint = if other_types.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " (there is a {} key of that name)",
-                    other_types.join(" and a ")
-                )
-            };
-            diags.error(
-                SUMMARY,
-                format!("Project {project_ref} has no {noun} key named {which:?}{hint}."),
-            );
-            None
+    let wanted = if looks_like_uuid(which) {
+        Wanted::Id(which)
+    } else {
+        Wanted::Name(which)
+    };
+    let missing = match lookup(keys, resource.kind, wanted) {
+        Ok(key) => return Some(key),
+        Err(missing) => missing,
+    };
+    let problem = missing.describe(project_ref, resource.kind, wanted);
+    let what_to_do = match &missing {
+        Missing::NoSuchId => {
+            Some("Check the id in the dashboard under Project Settings > API Keys.".to_string())
         }
-        several => {
-            let ids: Vec<&str> = several.iter().map(|k| k.id.as_str()).collect();
-            diags.error(
-                SUMMARY,
+        Missing::OtherType(key) => Some(format!(
+            "Import it as supabase_{}_api_key instead.",
+            key.key_type.as_str()
+        )),
+        Missing::NoSuchName { .. } => None,
+        Missing::Several(_) => Some(format!("Import one by its id instead: {project_ref}/<id>.")),
+    };
+    diags.error(
+        SUMMARY,
+        match what_to_do {
+            Some(advice) => format!("{problem} {advice}"),
+            None => problem,
+        },
+    );
+    None
+}
+
+/// How a configuration or an import ID names a key: by id (a UUID) or by name.
+#[derive(Clone, Copy, Debug)]
+pub enum Wanted<'a> {
+    Id(&'a str),
+    Name(&'a str),
+}
+
+impl Wanted<'_> {
+    fn text(&self) -> &str {
+        match self {
+            Wanted::Id(text) | Wanted::Name(text) => text,
+        }
+    }
+}
+
+/// Why a project's keys hold no single key of the wanted type by that id or name.
+#[derive(Debug)]
+pub enum Missing<'a> {
+    /// No key has that id.
+    NoSuchId,
+    /// The key with that id is of another type.
+    OtherType(&'a ApiKey),
+    /// No key of the wanted type has that name; keys of `other_types` do.
+    NoSuchName { other_types: Vec<KeyType> },
+    /// Several keys of the wanted type have that name.
+    Several(Vec<&'a ApiKey>),
+}
+
+/// The one key of type `kind` among a project's `keys` (its list) that `wanted` names. Ids
+/// compare case-insensitively, names exactly; only keys of `kind` match a name.
+pub fn lookup<'a>(
+    keys: &'a [ApiKey],
+    kind: KeyType,
+    wanted: Wanted<'_>,
+) -> Result<&'a ApiKey, Missing<'a>> {
+    match wanted {
+        Wanted::Id(id) => match keys.iter().find(|k| k.id.eq_ignore_ascii_case(id)) {
+            None => Err(Missing::NoSuchId),
+            Some(key) if key.key_type != kind => Err(Missing::OtherType(key)),
+            Some(key) => Ok(key),
+        },
+        Wanted::Name(name) => {
+            let named: Vec<&ApiKey> = keys
+                .iter()
+                .filter(|k| k.name == name && k.key_type == kind)
+                .collect();
+            match named.as_slice() {
+                [key] => Ok(key),
+                [] => Err(Missing::NoSuchName {
+                    other_types: keys
+                        .iter()
+                        .filter(|k| k.name == name)
+                        .map(|k| k.key_type)
+                        .collect(),
+                }),
+                _ => Err(Missing::Several(named)),
+            }
+        }
+    }
+}
+
+impl Missing<'_> {
+    /// What is wrong, in one sentence that names the project and the key; callers add what to
+    /// do, which depends on where the id or name came from.
+    pub fn describe(&self, project_ref: &str, kind: KeyType, wanted: Wanted<'_>) -> String {
+        let noun = kind.as_str();
+        let which = wanted.text();
+        match self {
+            Missing::NoSuchId => format!("Project {project_ref} has no API key with id {which}."),
+            Missing::OtherType(key) => format!(
+                "The key {which} ({:?}) is a {} key, not a {noun} key.",
+                key.name,
+                key.key_type.as_str()
+            ),
+            Missing::NoSuchName { other_types } => {
+                let hint = if other_types.is_empty() {
+                    String::new()
+                } else {
+                    let types: Vec<&str> = other_types.iter().map(|k| k.as_str()).collect();
+                    format!(" (there is a {} key of that name)", types.join(" and a "))
+                };
+                format!("Project {project_ref} has no {noun} key named {which:?}{hint}.")
+            }
+            Missing::Several(keys) => {
+                let ids: Vec<&str> = keys.iter().map(|k| k.id.as_str()).collect();
                 format!(
-                    "Project {project_ref} has {} {noun} keys named {which:?}: {}. Import one by \
-                     its id instead: {project_ref}/<id>.",
+                    "Project {project_ref} has {} {noun} keys named {which:?}: {}.",
                     ids.len(),
                     ids.join(", ")
-                ),
-            );
-            None
+                )
+            }
         }
     }
 }

@@ -1,10 +1,10 @@
 //! The API key resources. One implementation serves every key type; the type decides the schema
 //! (the secret key's value is sensitive and it has a JWT template) and the type sent on create.
 
-mod import;
-mod schema;
-mod state;
-mod validators;
+pub(super) mod import;
+pub(super) mod schema;
+pub(super) mod state;
+pub(super) mod validators;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -244,12 +244,17 @@ impl ApiKeyResource {
         refused: &ApiError,
         diags: &mut Diagnostics,
     ) {
+        let capture = match self.kind {
+            KeyType::Secret => format!(
+                ", and capturing its value needs more: {}",
+                secret_permission_help()
+            ),
+            _ => ".".to_owned(),
+        };
         let mut detail = format!(
             "Creating a {} key needs the token's \"API Keys: Read-write\" permission \
-             (api_gateway_keys_write, OAuth scope secrets:write), and capturing its value needs \
-             more: {} The API said: {refused}",
+             (api_gateway_keys_write, OAuth scope secrets:write){capture} The API said: {refused}",
             self.noun(),
-            secret_permission_help()
         );
         match client.list_keys(&ctx.stop, project_ref).await {
             Ok(keys) => {
@@ -282,10 +287,10 @@ impl ApiKeyResource {
     }
 }
 
-const SECRET_SUMMARY: &str = "The access token cannot read API key secrets";
+pub(super) const SECRET_SUMMARY: &str = "The access token cannot read API key secrets";
 
 /// The one permission secret capture needs, in all three of its names.
-fn secret_permission_help() -> String {
+pub(super) fn secret_permission_help() -> String {
     let p = Permission::KeySecretsRead;
     format!(
         "Give the access token the \"{}\" permission (fine-grained name {}, OAuth scope {}) and \

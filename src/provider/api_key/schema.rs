@@ -1,5 +1,5 @@
 //! The schema of the API key resources. One definition serves every key type; the secret key
-//! adds its sensitive value and JWT template.
+//! adds its JWT template and marks its value sensitive (a publishable key's value is public).
 
 use crate::plugin::schema::{Attribute, RequiresReplace, Schema, UseStateForUnknown};
 use crate::plugin::value::{Type, Value};
@@ -46,7 +46,10 @@ pub fn resource_schema(kind: KeyType) -> Schema {
                 "The secret key (`sb_secret_...`), captured when the key is created and never \
                  read again on refresh. Null after an import whose token could not reveal it."
             } else {
-                "The publishable key (`sb_publishable_...`), safe to expose in clients."
+                "The publishable key (`sb_publishable_...`). It is meant to be public (browsers, \
+                 mobile apps; access is governed by Row Level Security), so it is not marked \
+                 sensitive. The API lists it in full: refresh and import read it from the \
+                 project's key list, without the \"API Key Secrets: Read\" permission."
             }),
         Attribute::computed("prefix", Type::String)
             .plan_modifier(UseStateForUnknown)

@@ -15,10 +15,17 @@ fn optional(text: Option<&str>) -> Value {
     text.map_or(Value::Null, |t| Value::String(t.to_string()))
 }
 
+/// Whether the API lists keys of this type with their full value, no `reveal` needed (and no
+/// "API Key Secrets: Read"): publishable keys are public, only secret keys are masked.
+pub fn value_is_public(kind: KeyType) -> bool {
+    kind != KeyType::Secret
+}
+
 /// What the state keeps that the API does not hold.
 pub struct Kept<'a> {
     pub project_ref: &'a str,
-    /// The secret, as captured at create (or revealed at import); never re-read.
+    /// A secret key's value, as captured at create (or revealed at import); never re-read. For
+    /// a key whose value is public, used only when the API's answer lacks the value.
     pub api_key: Value,
     pub keepers: Value,
     /// The template string the configuration or the prior state used: kept while it means the
@@ -36,7 +43,12 @@ pub fn key_state(kind: KeyType, key: &ApiKey, kept: Kept<'_>) -> Value {
     attrs.insert("name".into(), Value::String(key.name.clone()));
     attrs.insert("description".into(), optional(key.description.as_deref()));
     attrs.insert("keepers".into(), kept.keepers);
-    attrs.insert("api_key".into(), kept.api_key);
+    let listed = key
+        .api_key
+        .as_ref()
+        .filter(|_| value_is_public(kind))
+        .map(|value| Value::String(value.expose().to_string()));
+    attrs.insert("api_key".into(), listed.unwrap_or(kept.api_key));
     attrs.insert("prefix".into(), optional(key.prefix.as_deref()));
     attrs.insert("hash".into(), optional(key.hash.as_deref()));
     attrs.insert("inserted_at".into(), optional(key.inserted_at.as_deref()));
@@ -59,4 +71,66 @@ pub fn key_state(kind: KeyType, key: &ApiKey, kept: Kept<'_>) -> Value {
 /// The keepers map as it stands, or null.
 pub fn keepers(state: &Value) -> Value {
     state.attr("keepers").cloned().unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn listed(kind: KeyType, value: Option<&str>) -> ApiKey {
+        ApiKey {
+            id: "22222222-2222-4222-8222-222222222222".into(),
+            name: "web_key".into(),
+            key_type: kind,
+            api_key: value.map(Secret::new),
+            prefix: None,
+            hash: None,
+            description: None,
+            secret_jwt_template: None,
+            inserted_at: None,
+            updated_at: None,
+        }
+    }
+
+    fn api_key(kind: KeyType, listed_value: Option<&str>, kept: Value) -> Value {
+        let state = key_state(
+            kind,
+            &listed(kind, listed_value),
+            Kept {
+                project_ref: "abcdefghijklmnopqrst",
+                api_key: kept,
+                keepers: Value::Null,
+                template: Value::Null,
+            },
+        );
+        state.attr("api_key").cloned().expect("api_key is set")
+    }
+
+    #[test]
+    fn a_publishable_value_comes_from_the_api_and_a_secret_one_from_state() {
+        let kept = || Value::String("kept".into());
+        let from_api = Value::String("sb_publishable_listed".into());
+        assert_eq!(
+            api_key(
+                KeyType::Publishable,
+                Some("sb_publishable_listed"),
+                Value::Null
+            ),
+            from_api
+        );
+        assert_eq!(
+            api_key(KeyType::Publishable, Some("sb_publishable_listed"), kept()),
+            from_api
+        );
+        assert_eq!(api_key(KeyType::Publishable, None, kept()), kept());
+        assert_eq!(
+            api_key(KeyType::Secret, Some("sb_secret_revealed"), kept()),
+            kept()
+        );
+        assert_eq!(
+            api_key(KeyType::Secret, Some("sb_secret_revealed"), Value::Null),
+            Value::Null
+        );
+    }
 }

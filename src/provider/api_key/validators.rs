@@ -5,6 +5,7 @@ use crate::plugin::diag::Diagnostics;
 use crate::plugin::schema::Validator;
 use crate::plugin::value::path::AttributePath;
 use crate::plugin::value::Value;
+use crate::supabase::KeyType;
 
 /// A project's reference ID: 20 lowercase letters.
 pub struct ProjectRef;
@@ -78,6 +79,44 @@ impl Validator for KeyName {
             diags.attribute_error(path.clone(), "Invalid API key name", problem);
         }
     }
+}
+
+/// A key type as the API names it: `legacy`, `publishable` or `secret`.
+pub struct KeyTypeName;
+
+pub const KEY_TYPES: [KeyType; 3] = [KeyType::Legacy, KeyType::Publishable, KeyType::Secret];
+
+impl Validator for KeyTypeName {
+    fn description(&self) -> String {
+        format!("must be one of {}", key_type_list())
+    }
+
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        if let Some(text) = value.as_str().filter(|t| KeyType::parse(t).is_none()) {
+            diags.attribute_error(
+                path.clone(),
+                "Invalid API key type",
+                format!(
+                    "{text:?} is not an API key type. Use one of {} (lowercase), or leave it \
+                     out for every type.",
+                    key_type_list()
+                ),
+            );
+        }
+    }
+}
+
+/// `"legacy"`, `"publishable"` or `"secret"`.
+fn key_type_list() -> String {
+    let quoted: Vec<String> = KEY_TYPES
+        .iter()
+        .map(|k| format!("\"{}\"", k.as_str()))
+        .collect();
+    format!(
+        "{} or {}",
+        quoted[..quoted.len() - 1].join(", "),
+        quoted[quoted.len() - 1]
+    )
 }
 
 /// A secret key's JWT template: a JSON object whose `role` is a string.
@@ -158,6 +197,31 @@ mod tests {
             "abcdefghijklmnopqrs1",
         ] {
             assert!(!is_project_ref(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn key_types_are_the_api_names() {
+        let path = AttributePath::root().attribute("type");
+        for good in ["legacy", "publishable", "secret"] {
+            let mut diags = Diagnostics::new();
+            KeyTypeName.validate(&Value::String(good.into()), &path, &mut diags);
+            assert!(!diags.has_errors(), "{good}");
+        }
+        for bad in ["Secret", "anon", ""] {
+            let mut diags = Diagnostics::new();
+            KeyTypeName.validate(&Value::String(bad.into()), &path, &mut diags);
+            let diag = diags
+                .iter()
+                .next()
+                .unwrap_or_else(|| panic!("{bad:?} accepted"));
+            assert_eq!(diag.attribute.as_ref(), Some(&path));
+            assert!(
+                diag.detail
+                    .contains(r#""legacy", "publishable" or "secret""#),
+                "{}",
+                diag.detail
+            );
         }
     }
 

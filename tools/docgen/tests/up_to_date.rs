@@ -97,7 +97,7 @@ fn every_schema_and_attribute_has_a_description() {
     let mut schemas = vec![("provider \"supabase\"".to_string(), provider.schema())];
     for entry in site.entries {
         schemas.push((
-            format!("{} {}", entry.kind.title().to_lowercase(), entry.type_name),
+            format!("{} {}", entry.kind.title.to_lowercase(), entry.type_name),
             entry.schema,
         ));
     }
@@ -111,6 +111,37 @@ fn every_schema_and_attribute_has_a_description() {
         missing.is_empty(),
         "these have no description (give them one with `.description(...)`; the docs, \
          `terraform providers schema -json` and editors show it):\n{}",
+        missing.join("\n")
+    );
+}
+
+/// Every type the provider has comes with its example in the Registry layout (and a resource
+/// with its import script), so its page shows how to use it and tests/examples.rs validates it.
+#[test]
+fn every_type_has_its_example() {
+    let root = repo_root();
+    let site = Site::of(&SupabaseProvider::default());
+    let mut missing = Vec::new();
+    for entry in &site.entries {
+        let dir = site.example_dir(entry);
+        let mut needed = vec![dir.join(entry.kind.example_file)];
+        if entry.kind.importable {
+            needed.push(dir.join("import.sh"));
+        }
+        for path in needed {
+            if !root.join(&path).is_file() {
+                missing.push(format!(
+                    "  {} {}: {}",
+                    entry.kind.title.to_lowercase(),
+                    entry.type_name,
+                    path.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "these examples are missing (the Registry layout: examples/<kind>/<type>/):\n{}",
         missing.join("\n")
     );
 }

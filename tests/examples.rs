@@ -12,9 +12,12 @@ use std::path::{Path, PathBuf};
 use support::terraform::{self, text, Workdir, SOURCE_ADDRESS};
 
 /// Directories that must be found, so that a broken walk cannot pass by finding nothing.
-const KNOWN_EXAMPLES: [&str; 4] = [
+const KNOWN_EXAMPLES: [&str; 7] = [
+    "data-sources/supabase_api_keys",
+    "ephemeral-resources/supabase_secret_api_key",
     "provider",
     "quickstart",
+    "resources/supabase_publishable_api_key",
     "resources/supabase_secret_api_key",
     "rotation",
 ];

@@ -1,11 +1,15 @@
-//! examples/rotation, unchanged, against the simulator on every Terraform the suite is given:
-//! bumping `generation` replaces the key create-before-destroy, so the new key exists before
-//! the old one is deleted, and state ends up holding the new key's secret.
+//! examples/rotation, unchanged, against the simulator on every Terraform the suite is given,
+//! with key names unique per project and type (as Supabase enforces them): bumping `generation`
+//! changes `keepers` and the name together, which replaces the key create-before-destroy, so
+//! the new key (a new id) exists before the old id is deleted, and state ends up holding the
+//! new key's secret.
 
 mod support;
 
+use http::Method;
+use supabase_simulator::{RequestMatcher, SimulatorConfig};
 use support::acceptance::{actions, folded, resource, stderr, Fixture, PROJECT};
-use support::terraform;
+use support::terraform::{self, Terraform};
 
 const EXAMPLE: &str = include_str!("../examples/rotation/main.tf");
 const ADDR: &str = "supabase_secret_api_key.backend";
@@ -29,6 +33,16 @@ fn string_at(json: &serde_json::Value, what: &str) -> String {
         .to_string()
 }
 
+/// A simulator that refuses a second key of the same name and type (409), as the API does; the
+/// rotation must work with it, not because the simulator lets names repeat.
+async fn fixture(tf: &Terraform) -> Fixture {
+    let config = SimulatorConfig {
+        unique_names: true,
+        ..SimulatorConfig::default()
+    };
+    Fixture::with_config(tf, config).await
+}
+
 async fn output(fx: &Fixture, name: &str) -> String {
     let out = fx.ok(&["output", "-raw", name]).await;
     terraform::text(&out.stdout)
@@ -38,7 +52,7 @@ async fn output(fx: &Fixture, name: &str) -> String {
 async fn a_new_generation_creates_the_new_key_before_deleting_the_old_one() {
     for tf in terraform::all() {
         let version = tf.version_string();
-        let fx = Fixture::new(&tf).await;
+        let fx = fixture(&tf).await;
         write_example(&fx, 1);
         fx.apply().await;
         fx.assert_no_changes().await;
@@ -62,12 +76,41 @@ async fn a_new_generation_creates_the_new_key_before_deleting_the_old_one() {
             )],
             "Terraform {version}: a create-before-destroy replacement"
         );
-        fx.ok(&["apply", "-input=false", "-no-color", "tfplan"])
-            .await;
+        // Why: keepers changed (a new name alone would update the key in place).
+        assert_eq!(
+            plan["resource_changes"][0]["change"]["replace_paths"],
+            serde_json::json!([["keepers"]]),
+            "Terraform {version}: {:#}",
+            plan["resource_changes"][0]["change"]
+        );
+
+        // The old key's delete is held at the server: by the time it arrives, the new key
+        // exists beside the old one.
+        let keys_path = format!("/v1/projects/{PROJECT}/api-keys");
+        let delete_hold = fx.sim.hold(RequestMatcher::new(
+            Method::DELETE,
+            &format!("{keys_path}/*"),
+        ));
+        let (_, at_delete) = tokio::join!(
+            fx.ok(&["apply", "-input=false", "-no-color", "tfplan"]),
+            async {
+                delete_hold.wait_held(1).await;
+                let keys = fx.sim.keys(PROJECT);
+                delete_hold.release_all();
+                keys
+            }
+        );
+        let names: Vec<&str> = at_delete.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["backend_key_g1", "backend_key_g2"],
+            "Terraform {version}: both keys exist when the old one's delete arrives"
+        );
+        assert_eq!(at_delete[0].id, old_id);
+        assert_ne!(at_delete[1].id, old_id, "Terraform {version}: a new id");
 
         // The simulator's log: the create was answered before the old key's delete arrived.
         let rotation: Vec<_> = fx.requests().into_iter().skip(before).collect();
-        let keys_path = format!("/v1/projects/{PROJECT}/api-keys");
         let posts: Vec<_> = rotation
             .iter()
             .filter(|r| r.method == "POST" && r.path == keys_path)
@@ -106,6 +149,10 @@ async fn a_new_generation_creates_the_new_key_before_deleting_the_old_one() {
         let new_id = string_at(&second["values"]["id"], "id");
         assert_ne!(new_id, old_id, "Terraform {version}: a new key");
         assert_eq!(keys[0].id, new_id);
+        assert_eq!(
+            at_delete[1].id, new_id,
+            "the key created before the delete remains"
+        );
         assert_eq!(keys[0].name, "backend_key_g2");
         assert_eq!(second["values"]["keepers"]["generation"], "2");
         assert_eq!(
@@ -130,7 +177,7 @@ async fn a_new_generation_creates_the_new_key_before_deleting_the_old_one() {
 async fn a_rotation_that_keeps_the_name_fails_and_leaves_the_old_key() {
     for tf in terraform::all() {
         let version = tf.version_string();
-        let fx = Fixture::new(&tf).await;
+        let fx = fixture(&tf).await;
         let fixed_name = EXAMPLE.replace(
             "name        = \"backend_key_g${var.generation}\"",
             "name        = \"backend_key\"",
@@ -173,5 +220,49 @@ async fn a_rotation_that_keeps_the_name_fails_and_leaves_the_old_key() {
             old[0].api_key,
             "Terraform {version}: state still holds the old key's secret"
         );
+    }
+}
+
+/// The guide's warning: `-replace` alone does not rotate the key, because the replacement would
+/// take the old key's name while the old key still holds it. As with a fixed name, the apply
+/// stops at plan, before anything is created or deleted, and the old key stays, in the project
+/// and in state.
+#[tokio::test]
+async fn replace_without_a_new_generation_fails_and_leaves_the_old_key() {
+    for tf in terraform::all() {
+        let version = tf.version_string();
+        let fx = fixture(&tf).await;
+        write_example(&fx, 1);
+        fx.apply().await;
+        let old = fx.sim.keys(PROJECT);
+
+        let failed = fx
+            .run(&[
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                &format!("-replace={ADDR}"),
+            ])
+            .await;
+        assert!(
+            !failed.status.success(),
+            "Terraform {version}: the apply should fail"
+        );
+        let message = folded(&stderr(&failed));
+        assert!(
+            message.contains("already exists") && message.contains("\"backend_key_g1\""),
+            "Terraform {version}: {message}"
+        );
+        assert_eq!(
+            fx.count("POST"),
+            1,
+            "Terraform {version}: only the first generation was created"
+        );
+        assert_eq!(fx.count("DELETE"), 0, "Terraform {version}");
+        assert_eq!(fx.sim.keys(PROJECT), old, "Terraform {version}");
+        let state = fx.state().await;
+        assert_eq!(resource(&state, ADDR)["values"]["id"], old[0].id);
+        assert_eq!(resource(&state, ADDR)["values"]["api_key"], old[0].api_key);
     }
 }

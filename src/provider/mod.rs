@@ -4,6 +4,7 @@ mod api_key;
 mod api_keys_data_source;
 mod config;
 mod data;
+mod ephemeral_secret_key;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::plugin::diag::Diagnostics;
-use crate::plugin::framework::{CallContext, DataSource, Provider, Resource};
+use crate::plugin::framework::{CallContext, DataSource, EphemeralResource, Provider, Resource};
 use crate::plugin::schema::Schema;
 use crate::plugin::serve::{self, ServeOptions};
 use crate::plugin::value::Value;
@@ -67,6 +68,12 @@ impl Provider for SupabaseProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         vec![Arc::new(api_keys_data_source::ApiKeysDataSource::new(
+            self.data.clone(),
+        ))]
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
+        vec![Arc::new(ephemeral_secret_key::SecretKeyEphemeral::new(
             self.data.clone(),
         ))]
     }

@@ -1,0 +1,116 @@
+//! Configuration generation (`import` blocks with `terraform plan -generate-config-out`,
+//! Terraform >= 1.5; older versions record a skip) for keys made outside Terraform: the
+//! generated file must hold no secret, pass `terraform validate`, and describe the keys exactly,
+//! so that the plan imports them and changes nothing, and the plan after the import is empty.
+
+mod support;
+
+use serde_json::json;
+use supabase_simulator::KeySeed;
+use support::acceptance::{actions, folded, resource, Fixture, PROJECT};
+use support::keys::{assert_holds_none, key_values};
+use support::terraform::{self, text};
+
+#[tokio::test]
+async fn generated_configuration_imports_existing_keys_without_changes_or_secrets() {
+    for tf in terraform::all() {
+        let version = tf.version_string();
+        if !tf.at_least((1, 5, 0)) {
+            terraform::skip(
+                &tf,
+                "import blocks and -generate-config-out need Terraform 1.5",
+            );
+            continue;
+        }
+        let fx = Fixture::new(&tf).await;
+        // One key as the dashboard makes it (no description, the default template), one with
+        // every optional argument set.
+        let plain = fx.sim.seed_key(PROJECT, KeySeed::secret("plain_key"));
+        let mut seed = KeySeed::secret("worker_key").with_description("Queue worker, prod");
+        seed.secret_jwt_template = Some(json!({"role": "service_role", "tier": "gold"}));
+        let worker = fx.sim.seed_key(PROJECT, seed);
+        let imports = [
+            ("plain", format!("{PROJECT}/{}", plain.id)),
+            ("worker", format!("{PROJECT}/worker_key")),
+        ];
+        let blocks: String = imports
+            .iter()
+            .map(|(name, id)| {
+                format!("import {{\n  to = supabase_secret_api_key.{name}\n  id = \"{id}\"\n}}\n\n")
+            })
+            .collect();
+        fx.config(&format!("provider \"supabase\" {{}}\n\n{blocks}"));
+
+        let planned = fx
+            .ok(&[
+                "plan",
+                "-input=false",
+                "-no-color",
+                "-generate-config-out=generated.tf",
+                "-out=tfplan",
+            ])
+            .await;
+        let summary = text(&planned.stdout);
+        assert!(
+            summary.contains("Plan: 2 to import, 0 to add, 0 to change, 0 to destroy."),
+            "Terraform {version}: {summary}"
+        );
+
+        let generated = std::fs::read_to_string(fx.work.config_dir().join("generated.tf"))
+            .expect("generated.tf was written");
+        assert_holds_none(&generated, &key_values(&fx.sim, PROJECT), "generated.tf");
+        let written = folded(&generated);
+        for expected in [
+            "resource \"supabase_secret_api_key\" \"plain\"",
+            "name = \"plain_key\"",
+            "resource \"supabase_secret_api_key\" \"worker\"",
+            "description = \"Queue worker, prod\"",
+            "tier",
+        ] {
+            assert!(
+                written.contains(expected),
+                "Terraform {version}: generated.tf lacks {expected:?}:\n{generated}"
+            );
+        }
+
+        let shown = fx.ok(&["show", "-json", "tfplan"]).await;
+        let plan: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("plan JSON");
+        assert_eq!(
+            actions(&plan),
+            imports
+                .iter()
+                .map(|(name, _)| (
+                    format!("supabase_secret_api_key.{name}"),
+                    vec!["no-op".to_string()]
+                ))
+                .collect::<Vec<_>>(),
+            "Terraform {version}: {:#}",
+            plan["resource_changes"]
+        );
+        for ((_, id), change) in imports.iter().zip(
+            plan["resource_changes"]
+                .as_array()
+                .expect("resource_changes"),
+        ) {
+            assert_eq!(
+                change["change"]["importing"]["id"], *id,
+                "Terraform {version}: {change:#}"
+            );
+        }
+
+        fx.ok(&["validate", "-no-color"]).await;
+
+        // Applying the plan imports both keys (each secret revealed once), and the generated
+        // configuration then plans nothing.
+        fx.ok(&["apply", "-input=false", "-no-color", "tfplan"])
+            .await;
+        let state = fx.state().await;
+        for (name, key) in [("plain", &plain), ("worker", &worker)] {
+            let values = &resource(&state, &format!("supabase_secret_api_key.{name}"))["values"];
+            assert_eq!(values["id"], key.id, "Terraform {version}");
+            assert_eq!(values["api_key"], key.api_key, "Terraform {version}");
+        }
+        fx.assert_no_changes().await;
+        assert_eq!(fx.sim.keys(PROJECT), vec![plain, worker], "nothing changed");
+    }
+}

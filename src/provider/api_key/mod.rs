@@ -559,4 +559,47 @@ impl Resource for ApiKeyResource {
     async fn import(&self, ctx: &CallContext, id: &str, diags: &mut Diagnostics) -> Option<Value> {
         import::import(self, ctx, id, diags).await
     }
+
+    /// `{project_ref, id}` (Terraform >= 1.12), the same for every key type; the framework
+    /// derives it from the state attributes of the same names.
+    fn identity_schema(&self) -> Option<&crate::plugin::schema::IdentitySchema> {
+        use crate::plugin::schema::{IdentityAttribute, IdentitySchema};
+        use crate::plugin::value::Type;
+        static IDENTITY: std::sync::LazyLock<IdentitySchema> = std::sync::LazyLock::new(|| {
+            IdentitySchema::new(
+                0,
+                vec![
+                    IdentityAttribute::required("project_ref", Type::String)
+                        .description("The project's reference ID (20 lowercase letters)."),
+                    IdentityAttribute::required("id", Type::String)
+                        .description("The API key's ID (a UUID)."),
+                ],
+            )
+        });
+        Some(&IDENTITY)
+    }
+
+    /// An `import` block with `identity = { project_ref = ..., id = ... }`: the import path of
+    /// `<project_ref>/<id>`, so the secret is revealed once, as there.
+    async fn import_identity(
+        &self,
+        ctx: &CallContext,
+        identity: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let part = |name: &str| identity.attr(name).and_then(Value::as_str).unwrap_or("");
+        let (project_ref, id) = (part("project_ref"), part("id"));
+        if project_ref.contains('/') || id.is_empty() {
+            diags.error(
+                "Cannot import the API key",
+                format!(
+                    "The identity {{project_ref = {project_ref:?}, id = {id:?}}} does not name \
+                     an API key: project_ref is the project's reference ID (20 lowercase \
+                     letters) and id the key's ID."
+                ),
+            );
+            return None;
+        }
+        import::import(self, ctx, &format!("{project_ref}/{id}"), diags).await
+    }
 }

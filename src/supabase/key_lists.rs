@@ -25,6 +25,9 @@ pub enum Freshness {
     /// Not older than this process's last write to the project: for refreshes, which must see
     /// our own writes and must not miss a deletion made before the read began.
     Latest,
+    /// A list requested after this call began, for lookups of keys that may have been made
+    /// outside this process moments ago (an import); later readers share it.
+    Fresh,
     /// Any list this process has fetched for the project, however many writes of ours came
     /// since: for checks that ignore the keys this process made (a name check before a create
     /// during an apply, which would otherwise list again after every create).
@@ -58,6 +61,9 @@ impl ListCache {
     pub fn lookup(&self, project_ref: &str, freshness: Freshness) -> Lookup {
         let mut projects = self.projects.lock().unwrap_or_else(|e| e.into_inner());
         let project = projects.entry(project_ref.to_owned()).or_default();
+        if freshness == Freshness::Fresh {
+            project.start_generation();
+        }
         if let Some((generation, list)) = &project.newest {
             if freshness == Freshness::Snapshot || *generation == project.generation {
                 return Lookup::Ready(list.clone());
@@ -103,9 +109,17 @@ impl ListCache {
     /// A write to the project was made (or may have been): lists from before it are stale.
     pub fn invalidate(&self, project_ref: &str) {
         let mut projects = self.projects.lock().unwrap_or_else(|e| e.into_inner());
-        let project = projects.entry(project_ref.to_owned()).or_default();
-        project.generation += 1;
-        project.current = Fetch::default();
+        projects
+            .entry(project_ref.to_owned())
+            .or_default()
+            .start_generation();
+    }
+}
+
+impl Project {
+    fn start_generation(&mut self) {
+        self.generation += 1;
+        self.current = Fetch::default();
     }
 }
 
@@ -184,6 +198,17 @@ mod tests {
             names(cache.lookup("p", Freshness::Snapshot)),
             ["old", "new"]
         );
+    }
+
+    #[test]
+    fn a_fresh_reader_fetches_and_later_readers_share_its_list() {
+        let cache = ListCache::default();
+        let (g0, first) = fetch_of(cache.lookup("p", Freshness::Latest));
+        cache.settle("p", g0, &first, &Ok(list(&["a"])));
+        let (g1, fresh) = fetch_of(cache.lookup("p", Freshness::Fresh));
+        assert!(g1 > g0);
+        cache.settle("p", g1, &fresh, &Ok(list(&["a", "b"])));
+        assert_eq!(names(cache.lookup("p", Freshness::Latest)), ["a", "b"]);
     }
 
     #[test]

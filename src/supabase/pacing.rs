@@ -2,15 +2,15 @@
 //! answers 429.
 //!
 //! The API counts requests per user, project and endpoint in fixed windows, and every answer
-//! says how many are left (`X-RateLimit-Remaining`) and when the window ends
-//! (`X-RateLimit-Reset`, seconds). Per project and endpoint the pacer keeps what the answers
-//! said, less the requests sent since, and holds a request back while the window's budget is
-//! spent, until the window ends. While nothing is known (the first request, or a window that
-//! has ended) one request goes first and the others wait for its answer. An endpoint whose
-//! answers carry no such headers is not paced.
+//! says how many are left (`X-RateLimit-Remaining`), when the window ends (`X-RateLimit-Reset`,
+//! seconds) and the budget of a window (`X-RateLimit-Limit`). Per project and endpoint the pacer
+//! keeps what the answers said, less the requests sent since, and holds a request back while
+//! the window's budget is spent, until the window ends. A new window's first requests may spend
+//! its whole budget before an answer says when it ends; more wait for that answer. Before the
+//! first answer with the headers nothing is known, and requests go (Terraform runs ten at once,
+//! the API allows 120). An endpoint whose answers carry no such headers is never paced.
 
 use std::collections::HashMap;
-use std::future::pending;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -35,10 +35,12 @@ pub(crate) struct Bucket {
 pub(crate) struct Quota {
     pub remaining: u32,
     pub reset: Duration,
+    /// A window's budget, when the answer said.
+    pub limit: Option<u32>,
 }
 
 impl Quota {
-    /// Both headers, with the reset capped at `max_wait` (a server asking for more is not
+    /// The headers, with the reset capped at `max_wait` (a server asking for more is not
     /// describing a one-minute window).
     pub fn from_headers(headers: &HeaderMap, max_wait: Duration) -> Option<Quota> {
         let text = |name| headers.get(name)?.to_str().ok().map(str::trim);
@@ -50,29 +52,69 @@ impl Quota {
         Some(Quota {
             remaining,
             reset: Duration::from_secs_f64(reset.min(max_wait.as_secs_f64())),
+            limit: text("x-ratelimit-limit").and_then(|l| l.parse().ok()),
         })
     }
 }
 
+/// Requests that may still be sent in a window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Budget {
-    /// No answer yet in this window.
-    Unknown,
-    /// The answers carry no rate-limit headers.
-    Unpaced,
-    /// Requests that may still be sent before the window ends.
-    Window { remaining: u32, resets_at: Instant },
+struct Window {
+    remaining: u32,
+    /// `None` for a window that has begun but whose end no answer has told yet.
+    resets_at: Option<Instant>,
 }
 
+#[derive(Default)]
 struct State {
-    budget: Budget,
+    /// `None` while nothing is known.
+    window: Option<Window>,
+    limit: Option<u32>,
     in_flight: u32,
+}
+
+impl State {
+    /// Once the window has ended, the next one's budget is the limit (when known).
+    fn roll_over(&mut self, now: Instant) {
+        let ended = self
+            .window
+            .is_some_and(|w| w.resets_at.is_some_and(|at| at <= now));
+        if ended {
+            self.window = self.limit.map(|remaining| Window {
+                remaining,
+                resets_at: None,
+            });
+        }
+    }
+
+    fn answered(&mut self, quota: Quota, now: Instant) {
+        let resets_at = now + quota.reset;
+        self.limit = quota.limit.or(self.limit);
+        // The requests still in flight may not have been counted yet.
+        let estimate = quota.remaining.saturating_sub(self.in_flight);
+        self.window = Some(match self.window {
+            Some(current)
+                if current
+                    .resets_at
+                    .is_none_or(|at| resets_at <= at + SAME_WINDOW) =>
+            {
+                Window {
+                    remaining: current.remaining.min(estimate),
+                    resets_at: Some(current.resets_at.map_or(resets_at, |at| at.max(resets_at))),
+                }
+            }
+            _ => Window {
+                remaining: estimate,
+                resets_at: Some(resets_at),
+            },
+        });
+    }
 }
 
 enum Decision {
     Go,
-    WaitUntil(Instant),
-    WaitForAnswer,
+    /// Until the window ends, or an answer tells of a new one.
+    Wait(Option<Instant>),
 }
 
 #[derive(Default)]
@@ -121,8 +163,7 @@ impl Pacer {
                         waited: started.elapsed(),
                     })
                 }
-                Decision::WaitUntil(at) => Some(at),
-                Decision::WaitForAnswer => None,
+                Decision::Wait(until) => until,
             };
             tokio::select! {
                 biased;
@@ -135,57 +176,31 @@ impl Pacer {
 
     fn decide(&self, bucket: &Bucket, now: Instant) -> Decision {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let state = buckets.entry(bucket.clone()).or_insert(State {
-            budget: Budget::Unknown,
-            in_flight: 0,
-        });
-        if matches!(state.budget, Budget::Window { resets_at, .. } if resets_at <= now) {
-            state.budget = Budget::Unknown;
+        let state = buckets.entry(bucket.clone()).or_default();
+        state.roll_over(now);
+        match &mut state.window {
+            Some(window) if window.remaining == 0 => return Decision::Wait(window.resets_at),
+            Some(window) => window.remaining -= 1,
+            None => {}
         }
-        let go = match &mut state.budget {
-            Budget::Unpaced => true,
-            Budget::Unknown => state.in_flight == 0,
-            Budget::Window { remaining, .. } if *remaining > 0 => {
-                *remaining -= 1;
-                true
-            }
-            Budget::Window { resets_at, .. } => return Decision::WaitUntil(*resets_at),
-        };
-        if go {
-            state.in_flight += 1;
-            Decision::Go
-        } else {
-            Decision::WaitForAnswer
-        }
+        state.in_flight += 1;
+        Decision::Go
     }
 
     fn finish(&self, bucket: &Bucket, quota: Option<Quota>, now: Instant) {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(state) = buckets.get_mut(bucket) {
             state.in_flight = state.in_flight.saturating_sub(1);
-            state.budget = match (quota, state.budget) {
-                (Some(quota), budget) => {
-                    let resets_at = now + quota.reset;
-                    // The requests still in flight may not have been counted yet.
-                    let estimate = quota.remaining.saturating_sub(state.in_flight);
-                    match budget {
-                        Budget::Window {
-                            remaining,
-                            resets_at: current,
-                        } if resets_at <= current + SAME_WINDOW => Budget::Window {
-                            remaining: remaining.min(estimate),
-                            resets_at: current.max(resets_at),
-                        },
-                        _ => Budget::Window {
-                            remaining: estimate,
-                            resets_at,
-                        },
-                    }
+            match quota {
+                Some(quota) => state.answered(quota, now),
+                // Nothing in flight can tell when a begun window ends: stop waiting for it.
+                None if state.in_flight == 0
+                    && state.window.is_some_and(|w| w.resets_at.is_none()) =>
+                {
+                    state.window = None;
                 }
-                // No headers (or no answer at all): nothing to pace by until an answer has them.
-                (None, Budget::Unknown) => Budget::Unpaced,
-                (None, budget) => budget,
-            };
+                None => {}
+            }
         }
         drop(buckets);
         self.answered.notify_waiters();
@@ -195,7 +210,7 @@ impl Pacer {
 async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
-        None => pending().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -214,7 +229,12 @@ mod tests {
         Some(Quota {
             remaining,
             reset: Duration::from_secs(reset_secs),
+            limit: None,
         })
+    }
+
+    fn waits(pacer: &Pacer) -> bool {
+        matches!(pacer.decide(&bucket(), Instant::now()), Decision::Wait(_))
     }
 
     fn go(pacer: &Pacer) -> bool {
@@ -227,32 +247,27 @@ mod tests {
         headers.insert("x-ratelimit-remaining", "118".parse().unwrap());
         headers.insert("x-ratelimit-reset", "52".parse().unwrap());
         let q = Quota::from_headers(&headers, Duration::from_secs(30)).unwrap();
-        assert_eq!(q.remaining, 118);
+        assert_eq!((q.remaining, q.limit), (118, None));
+        headers.insert("x-ratelimit-limit", "120".parse().unwrap());
+        let q = Quota::from_headers(&headers, Duration::from_secs(30)).unwrap();
+        assert_eq!((q.remaining, q.limit), (118, Some(120)));
         assert_eq!(q.reset, Duration::from_secs(30));
         headers.remove("x-ratelimit-reset");
         assert_eq!(Quota::from_headers(&headers, Duration::from_secs(30)), None);
     }
 
     #[tokio::test(start_paused = true)]
-    async fn one_request_goes_first_then_the_budget_is_spent_down() {
+    async fn the_budget_an_answer_tells_is_spent_down_until_the_window_ends() {
         let pacer = Pacer::default();
-        assert!(go(&pacer), "the first request probes");
-        assert!(!go(&pacer), "the others wait for its answer");
-        pacer.finish(&bucket(), quota(3, 10), Instant::now());
+        assert!(go(&pacer) && go(&pacer), "no window known: requests go");
+        pacer.finish(&bucket(), quota(4, 10), Instant::now());
+        // Four left, less the one still in flight.
         assert!(go(&pacer) && go(&pacer) && go(&pacer));
-        assert!(
-            matches!(
-                pacer.decide(&bucket(), Instant::now()),
-                Decision::WaitUntil(_)
-            ),
-            "the window's budget is spent"
-        );
+        assert!(waits(&pacer), "the window's budget is spent");
         // Answers from the same window never raise the estimate above what was sent.
         pacer.finish(&bucket(), quota(2, 10), Instant::now());
         assert!(!go(&pacer));
-        pacer.finish(&bucket(), quota(1, 10), Instant::now());
-        pacer.finish(&bucket(), quota(0, 10), Instant::now());
-        // Once the window ends, one request probes the next.
+        // Once the window ends, requests go again.
         tokio::time::advance(Duration::from_secs(11)).await;
         assert!(go(&pacer));
     }
@@ -272,12 +287,41 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn answers_without_headers_are_not_paced() {
+    async fn a_new_window_spends_at_most_the_limit_before_an_answer_says_when_it_ends() {
         let pacer = Pacer::default();
         assert!(go(&pacer));
+        let limited = |remaining| {
+            Some(Quota {
+                limit: Some(3),
+                ..quota(remaining, 5).unwrap()
+            })
+        };
+        pacer.finish(&bucket(), limited(0), Instant::now());
+        assert!(waits(&pacer));
+        tokio::time::advance(Duration::from_secs(6)).await;
+        assert!(go(&pacer) && go(&pacer) && go(&pacer));
+        assert!(
+            matches!(
+                pacer.decide(&bucket(), Instant::now()),
+                Decision::Wait(None)
+            ),
+            "the fourth waits for an answer from the new window"
+        );
+        pacer.finish(&bucket(), limited(2), Instant::now());
+        assert!(waits(&pacer), "2 left, less the 2 in flight");
+        // Answers without headers from the rest: nothing in flight can tell the window's end
+        // any more, but this one is known now.
         pacer.finish(&bucket(), None, Instant::now());
+        pacer.finish(&bucket(), None, Instant::now());
+        assert!(waits(&pacer));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn answers_without_headers_are_not_paced() {
+        let pacer = Pacer::default();
         for _ in 0..50 {
             assert!(go(&pacer));
+            pacer.finish(&bucket(), None, Instant::now());
         }
     }
 

@@ -58,9 +58,10 @@ pub async fn import(
         return None;
     }
     let client = resource.data.client(diags)?;
-    // The read Terraform sends after an import shares this list.
+    // A key made moments ago outside Terraform must be found, so not a list from earlier in
+    // this run; the read Terraform sends after the import then shares this one.
     let keys = match client
-        .project_keys(&ctx.stop, project_ref, Freshness::Latest)
+        .project_keys(&ctx.stop, project_ref, Freshness::Fresh)
         .await
     {
         Ok(keys) => keys,

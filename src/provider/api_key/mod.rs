@@ -59,7 +59,7 @@ impl ApiKeyResource {
 
     fn import_hint(&self, project_ref: &str, id: &str) -> String {
         format!(
-            "To manage it with Terraform, import it: `terraform import {}.<name> {project_ref}/{id}` \
+            "to manage it with Terraform, import it: `terraform import {}.<name> {project_ref}/{id}` \
              (or an `import` block with id = \"{project_ref}/{id}\").",
             self.type_name
         )
@@ -96,10 +96,11 @@ impl ApiKeyResource {
                         "An API key with this name already exists",
                         format!(
                             "Project {project_ref} already has a {} key named {name:?} (id {}), \
-                             which this configuration does not manage. Key names are unique per \
-                             project and type. {} If this resource is replacing that key \
-                             (create_before_destroy), give the new key another name in the same \
-                             change. Otherwise choose another name.",
+                             and key names are unique per project and type, so the new key \
+                             cannot take that name while it exists. If this resource is \
+                             replacing that key (create_before_destroy, -replace), give the new \
+                             key another name in the same change. If Terraform does not manage \
+                             that key: {} Otherwise choose another name.",
                             self.noun(),
                             existing.id,
                             self.import_hint(project_ref, &existing.id)

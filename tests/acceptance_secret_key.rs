@@ -4,73 +4,29 @@
 mod support;
 
 use serde_json::json;
-use supabase_simulator::{
-    FaultAction, FaultRule, KeySeed, Permissions, RequestMatcher, RevealDenial,
-};
-use support::acceptance::{actions, folded, resource, stderr, Fixture, PROJECT};
+use supabase_simulator::{FaultAction, FaultRule, KeySeed, RequestMatcher};
+use support::acceptance::{actions, folded, resource, stderr, Fixture, PROJECT, REVEAL_DENIALS};
+use support::key_resource::{self as steps, KeyResource};
 use support::terraform;
 
-const ADDR: &str = "supabase_secret_api_key.backend";
+const KEY: KeyResource = KeyResource::SECRET;
+const ADDR: &str = KEY.address;
 
 fn key_config(name: &str, extra: &str) -> String {
-    format!(
-        r#"provider "supabase" {{}}
-
-resource "supabase_secret_api_key" "backend" {{
-  project_ref = "{PROJECT}"
-  name        = "{name}"
-{extra}
-}}
-
-output "key" {{
-  value     = supabase_secret_api_key.backend.api_key
-  sensitive = true
-}}
-"#
-    )
+    KEY.config(name, extra)
 }
 
 #[tokio::test]
 async fn create_captures_the_secret_then_updates_in_place_and_destroys() {
     for tf in terraform::all() {
         let fx = Fixture::new(&tf).await;
-        fx.config(&key_config(
-            "production_backend_key",
-            r#"  description = "Backend service, prod""#,
-        ));
-        let plan = fx.plan().await;
-        assert_eq!(
-            actions(&plan),
-            vec![(ADDR.to_string(), vec!["create".to_string()])]
-        );
-        let planned = &plan["resource_changes"][0]["change"];
-        assert_eq!(planned["after_sensitive"]["api_key"], true, "{planned:#}");
+        let created =
+            steps::create(&fx, &KEY, "production_backend_key", "Backend service, prod").await;
+        let planned = &created.plan["resource_changes"][0]["change"];
         assert_eq!(
             planned["after"]["secret_jwt_template"],
             r#"{"role":"service_role"}"#
         );
-
-        fx.apply().await;
-        let keys = fx.sim.keys(PROJECT);
-        assert_eq!(keys.len(), 1, "exactly one key on the server");
-        let state = fx.state().await;
-        let key = resource(&state, ADDR);
-        assert_eq!(
-            key["values"]["api_key"], keys[0].api_key,
-            "state holds the issued secret"
-        );
-        assert!(keys[0].api_key.starts_with("sb_secret_"));
-        assert_eq!(key["values"]["id"], keys[0].id);
-        assert_eq!(key["values"]["description"], "Backend service, prod");
-        assert_eq!(
-            keys[0].description.as_deref(),
-            Some("Backend service, prod")
-        );
-        // Terraform 1.0's state JSON lists only sensitivity that came from the configuration;
-        // its plan JSON (checked above) marks the attribute from the schema.
-        if tf.at_least((1, 1, 0)) {
-            assert_eq!(key["sensitive_values"]["api_key"], true, "{key:#}");
-        }
         let posts: Vec<_> = fx
             .requests()
             .into_iter()
@@ -83,46 +39,25 @@ async fn create_captures_the_secret_then_updates_in_place_and_destroys() {
             "refresh never reveals"
         );
         let output = fx.ok(&["output", "-raw", "key"]).await;
-        assert_eq!(String::from_utf8_lossy(&output.stdout), keys[0].api_key);
+        assert_eq!(String::from_utf8_lossy(&output.stdout), created.key.api_key);
         fx.assert_no_changes().await;
 
         // Rename and new description: in place, same id and secret.
-        fx.config(&key_config(
+        steps::rename_in_place(
+            &fx,
+            &KEY,
+            &created.key,
             "renamed_backend_key",
-            r#"  description = "Backend, renamed""#,
-        ));
-        let plan = fx.plan().await;
-        assert_eq!(
-            actions(&plan),
-            vec![(ADDR.to_string(), vec!["update".to_string()])]
-        );
-        let after = &plan["resource_changes"][0]["change"]["after_unknown"];
-        for kept in ["api_key", "id", "prefix", "hash", "inserted_at"] {
-            assert!(
-                after.get(kept).is_none(),
-                "{kept} stays known in the plan: {after:#}"
-            );
-        }
-        fx.apply().await;
-        let state = fx.state().await;
-        let key = resource(&state, ADDR);
-        let server = fx.sim.keys(PROJECT);
-        assert_eq!(server.len(), 1);
-        assert_eq!(server[0].name, "renamed_backend_key");
-        assert_eq!(key["values"]["id"], keys[0].id);
-        assert_eq!(key["values"]["api_key"], keys[0].api_key);
+            "Backend, renamed",
+        )
+        .await;
         assert!(fx.count("PATCH") >= 1);
-        fx.assert_no_changes().await;
 
-        // Removing the description clears it.
-        fx.config(&key_config("renamed_backend_key", ""));
-        fx.apply().await;
-        assert_eq!(fx.sim.keys(PROJECT)[0].description, None);
-        fx.assert_no_changes().await;
-
-        fx.destroy().await;
-        assert!(fx.sim.keys(PROJECT).is_empty());
-        assert_eq!(fx.count("DELETE"), 1);
+        steps::clear_description_then_destroy(&fx, &KEY, "renamed_backend_key").await;
+        assert!(
+            !fx.requests().iter().any(|r| r.method == "GET" && r.reveal),
+            "refresh never reveals"
+        );
     }
 }
 
@@ -132,37 +67,9 @@ async fn project_ref_or_keepers_change_replaces_the_key() {
         let fx = Fixture::new(&tf).await;
         let other = "bcdefghijklmnopqrstu";
         fx.sim.add_project(other);
-        fx.config(&key_config(
-            "rotating_key",
-            "  keepers = { generation = \"1\" }",
-        ));
-        fx.apply().await;
-        let first = fx.sim.keys(PROJECT)[0].clone();
+        let second_generation = steps::keepers_change_replaces(&fx, &KEY, "rotating_key").await;
 
-        fx.config(&key_config(
-            "rotating_key",
-            "  keepers = { generation = \"2\" }",
-        ));
-        let plan = fx.plan().await;
-        assert_eq!(
-            actions(&plan)[0].1,
-            vec!["delete", "create"],
-            "{:?}",
-            actions(&plan)
-        );
-        fx.apply().await;
-        let second = fx.sim.keys(PROJECT);
-        assert_eq!(second.len(), 1);
-        assert_ne!(second[0].id, first.id);
-        assert_ne!(second[0].api_key, first.api_key);
-        let state = fx.state().await;
-        assert_eq!(
-            resource(&state, ADDR)["values"]["api_key"],
-            second[0].api_key
-        );
-        fx.assert_no_changes().await;
-
-        let moved = key_config("rotating_key", "  keepers = { generation = \"2\" }").replace(
+        let moved = second_generation.replace(
             &format!("project_ref = \"{PROJECT}\""),
             &format!("project_ref = \"{other}\""),
         );
@@ -221,15 +128,7 @@ async fn deletion_outside_terraform_plans_a_create() {
         fx.config(&key_config("doomed_key", ""));
         fx.apply().await;
         let id = fx.sim.keys(PROJECT)[0].id.clone();
-        assert!(fx.sim.delete_key_out_of_band(PROJECT, &id));
-        let plan = fx.plan().await;
-        assert_eq!(
-            actions(&plan),
-            vec![(ADDR.to_string(), vec!["create".to_string()])]
-        );
-        fx.apply().await;
-        assert_eq!(fx.sim.keys(PROJECT).len(), 1);
-        fx.assert_no_changes().await;
+        steps::deleted_outside_terraform_is_created_again(&fx, &KEY, &id).await;
     }
 }
 
@@ -346,22 +245,8 @@ async fn an_unmanaged_key_with_the_same_name_fails_before_any_post() {
     for tf in terraform::all() {
         let fx = Fixture::new(&tf).await;
         let existing = fx.sim.seed_key(PROJECT, KeySeed::secret("taken_name"));
-        fx.config(&key_config("taken_name", ""));
-        let output = fx
-            .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
-            .await;
-        assert!(!output.status.success());
-        let text = folded(&stderr(&output));
-        assert!(text.contains("already exists"), "{text}");
-        assert!(text.contains(&existing.id), "{text}");
-        assert!(
-            text.contains(&format!(
-                "terraform import supabase_secret_api_key.<name> {PROJECT}/{}",
-                existing.id
-            )),
-            "{text}"
-        );
-        assert_eq!(fx.count("POST"), 0);
+        let apply = ["apply", "-auto-approve", "-input=false", "-no-color"];
+        steps::taken_name_fails(&fx, &KEY, &existing, &apply).await;
     }
 }
 
@@ -371,31 +256,12 @@ async fn import_by_id_and_by_name_reveals_once() {
         let fx = Fixture::new(&tf).await;
         let seeded = fx.sim.seed_key(PROJECT, KeySeed::secret("imported_key"));
         fx.config(&key_config("imported_key", ""));
-        for import_id in [
+        let import_ids = [
             format!("{PROJECT}/{}", seeded.id),
             format!("{PROJECT}/imported_key"),
-        ] {
-            let _ = fx.run(&["state", "rm", ADDR]).await;
-            fx.ok(&["import", "-input=false", "-no-color", ADDR, &import_id])
-                .await;
-            let state = fx.state().await;
-            let key = resource(&state, ADDR);
-            assert_eq!(key["values"]["id"], seeded.id);
-            assert_eq!(key["values"]["api_key"], seeded.api_key);
-            // Terraform 1.0 records schema-sensitive paths in state only when it applies a
-            // change to the resource, not at import (nor on a refresh-only apply).
-            if tf.at_least((1, 1, 0)) {
-                assert_eq!(
-                    key["sensitive_values"]["api_key"],
-                    true,
-                    "terraform {}: {key:#}",
-                    tf.version_string()
-                );
-            }
-            fx.assert_no_changes().await;
-        }
-        let reveals = fx.requests().iter().filter(|r| r.reveal).count();
-        assert_eq!(reveals, 2, "one reveal per import");
+        ];
+        // One reveal per import: the helper counts them.
+        steps::import_each(&fx, &KEY, &seeded, &import_ids).await;
     }
 }
 
@@ -409,30 +275,14 @@ async fn import_errors_say_what_is_wrong() {
         let cases = [
             (
                 format!("{PROJECT}/{}", publishable.id),
-                "is a publishable key".to_string(),
+                "is a publishable key",
             ),
-            (format!("{PROJECT}/anon"), "legacy".to_string()),
-            (format!("{PROJECT}/service_role"), "legacy".to_string()),
-            (
-                "not-an-id".to_string(),
-                "<project_ref>/<key id>".to_string(),
-            ),
-            (
-                format!("{PROJECT}/missing_key"),
-                "no secret key named".to_string(),
-            ),
+            (format!("{PROJECT}/anon"), "legacy"),
+            (format!("{PROJECT}/service_role"), "legacy"),
+            ("not-an-id".to_string(), "<project_ref>/<key id>"),
+            (format!("{PROJECT}/missing_key"), "no secret key named"),
         ];
-        for (import_id, expect) in cases {
-            let output = fx
-                .run(&["import", "-input=false", "-no-color", ADDR, &import_id])
-                .await;
-            assert!(!output.status.success(), "{import_id} imported");
-            assert!(
-                folded(&stderr(&output)).contains(&expect),
-                "{import_id}: {}",
-                stderr(&output)
-            );
-        }
+        steps::import_fails_saying(&fx, &KEY, &cases).await;
         let _ = a;
     }
 }
@@ -470,16 +320,8 @@ async fn importing_a_name_several_keys_share_lists_their_ids() {
 #[tokio::test]
 async fn tokens_that_cannot_read_secrets_leave_no_key_and_name_the_permission() {
     for tf in terraform::all() {
-        for denial in [
-            RevealDenial::Forbidden,
-            RevealDenial::Masked,
-            RevealDenial::Null,
-        ] {
-            let mut fx = Fixture::new(&tf).await;
-            let limited = "sbp_limited0000000000000000000000000000000";
-            fx.sim
-                .add_token(limited, Permissions::without_secret_read(denial));
-            fx.set_env("SUPABASE_ACCESS_TOKEN", limited);
+        for denial in REVEAL_DENIALS {
+            let fx = Fixture::without_secret_read(&tf, denial).await;
             fx.config(&key_config("denied_key", ""));
             let output = fx
                 .run(&["apply", "-auto-approve", "-input=false", "-no-color"])

@@ -9,174 +9,47 @@ use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, ServerName};
 use support::plugin::{self, tfplugin6 as pb, ClientCert, Plugin, Session};
-use terraform_provider_supabase::plugin::value::{encode_msgpack, Type, Value};
-use tonic::transport::Channel;
+use support::rpc::{
+    answer, configure_provider, errors, get_metadata, get_provider_schema, single_error_at, string,
+    within, Client, Shape, EXIT_AFTER_SHUTDOWN,
+};
+use terraform_provider_supabase::plugin::value::Value;
 
-/// go-plugin kills a plugin that has not exited this long after Shutdown.
-const EXIT_AFTER_SHUTDOWN: Duration = Duration::from_secs(2);
-/// A safety net for a single call.
-const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 const SOURCE_ADDRESS: &str = "registry.terraform.io/supabase-rs/supabase";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// The provider block as the server describes it, to build configurations from: every
-/// attribute not given is null, so the tests follow the schema as it grows.
-struct ProviderBlock {
-    ty: Type,
-    names: Vec<String>,
-}
-
-impl ProviderBlock {
-    async fn fetch(client: &mut pb::provider_client::ProviderClient<Channel>) -> ProviderBlock {
-        let schema = within(
-            "GetProviderSchema",
-            client.get_provider_schema(pb::get_provider_schema::Request {}),
-        )
-        .await
-        .expect("GetProviderSchema")
-        .into_inner();
-        Self::from_schema(schema.provider.as_ref().expect("provider schema"))
-    }
-
-    fn from_schema(schema: &pb::Schema) -> ProviderBlock {
-        let block = schema.block.as_ref().expect("provider block");
-        let attrs: Vec<(String, Type)> = block
-            .attributes
-            .iter()
-            .map(|a| {
-                let ty = Type::from_json(&a.r#type).unwrap_or_else(|e| {
-                    panic!("provider attribute {} has no plain type: {e:?}", a.name)
-                });
-                (a.name.clone(), ty)
-            })
-            .collect();
-        assert!(
-            block.block_types.is_empty(),
-            "the provider block has no nested blocks"
-        );
-        ProviderBlock {
-            names: attrs.iter().map(|(name, _)| name.clone()).collect(),
-            ty: Type::object(attrs),
-        }
-    }
-
-    /// A configuration with `set` and every other attribute null.
-    fn config(&self, set: &[(&str, Value)]) -> pb::DynamicValue {
-        for (name, _) in set {
-            assert!(
-                self.names.iter().any(|n| n == name),
-                "no provider attribute {name}"
-            );
-        }
-        let value = Value::object(self.names.iter().map(|name| {
-            let given = set.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-            (name.clone(), given.unwrap_or(Value::Null))
-        }));
-        pb::DynamicValue {
-            msgpack: encode_msgpack(&value, &self.ty).expect("encode provider config"),
-            json: Vec::new(),
-        }
-    }
-}
-
-fn string(s: &str) -> Value {
-    Value::String(s.to_string())
-}
-
-fn is_error(d: &pb::Diagnostic) -> bool {
-    d.severity == pb::diagnostic::Severity::Error as i32
-}
-
-fn errors(diags: &[pb::Diagnostic]) -> Vec<&pb::Diagnostic> {
-    diags.iter().filter(|d| is_error(d)).collect()
-}
-
-/// The attribute names of a diagnostic's path, e.g. `["endpoint"]`.
-fn path_of(d: &pb::Diagnostic) -> Vec<String> {
-    use pb::attribute_path::step::Selector;
-    d.attribute
-        .as_ref()
-        .map(|path| {
-            path.steps
-                .iter()
-                .map(|step| match &step.selector {
-                    Some(Selector::AttributeName(name)) => name.clone(),
-                    other => panic!("unexpected path step {other:?}"),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Asserts exactly one error diagnostic, at `path`, and returns it.
-fn single_error_at<'a>(diags: &'a [pb::Diagnostic], path: &[&str]) -> &'a pb::Diagnostic {
-    let errors = errors(diags);
-    assert_eq!(
-        errors.len(),
-        1,
-        "expected one error diagnostic, got {diags:#?}"
+/// The provider block as the server describes it, to build configurations from (every
+/// attribute not given is null); it has no nested blocks.
+fn provider_block(schema: &pb::Schema) -> Shape {
+    let block = schema.block.as_ref().expect("provider block");
+    assert!(
+        block.block_types.is_empty(),
+        "the provider block has no nested blocks"
     );
-    assert_eq!(
-        path_of(errors[0]),
-        path,
-        "attribute path of {:#?}",
-        errors[0]
-    );
-    errors[0]
+    Shape::of_block(schema)
 }
 
-async fn within<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(CALL_TIMEOUT, future)
-        .await
-        .unwrap_or_else(|_| panic!("{what} did not answer within {CALL_TIMEOUT:?}"))
-}
-
-async fn get_metadata(
-    client: &mut pb::provider_client::ProviderClient<Channel>,
-) -> pb::get_metadata::Response {
-    within(
-        "GetMetadata",
-        client.get_metadata(pb::get_metadata::Request {}),
-    )
-    .await
-    .expect("GetMetadata")
-    .into_inner()
+async fn fetch_provider_block(client: &mut Client) -> Shape {
+    let schema = get_provider_schema(client).await;
+    provider_block(schema.provider.as_ref().expect("provider schema"))
 }
 
 async fn validate_provider_config(
-    client: &mut pb::provider_client::ProviderClient<Channel>,
+    client: &mut Client,
     config: pb::DynamicValue,
 ) -> Vec<pb::Diagnostic> {
     let request = pb::validate_provider_config::Request {
         config: Some(config),
     };
-    within(
+    answer(
         "ValidateProviderConfig",
         client.validate_provider_config(request),
     )
     .await
-    .expect("ValidateProviderConfig answers")
-    .into_inner()
     .diagnostics
-}
-
-async fn configure_provider(
-    client: &mut pb::provider_client::ProviderClient<Channel>,
-    config: pb::DynamicValue,
-) -> Vec<pb::Diagnostic> {
-    let request = pb::configure_provider::Request {
-        terraform_version: "1.11.4".into(),
-        config: Some(config),
-        client_capabilities: Some(pb::ClientCapabilities::default()),
-    };
-    within("ConfigureProvider", client.configure_provider(request))
-        .await
-        .expect("ConfigureProvider answers")
-        .into_inner()
-        .diagnostics
 }
 
 /// The server capabilities Terraform relies on: planned destroys and a cacheable schema.
@@ -383,13 +256,7 @@ async fn mtls_session_answers_terraforms_calls_and_exits_on_shutdown() {
     );
 
     // GetProviderSchema
-    let schema = within(
-        "GetProviderSchema",
-        client.get_provider_schema(pb::get_provider_schema::Request {}),
-    )
-    .await
-    .expect("GetProviderSchema")
-    .into_inner();
+    let schema = get_provider_schema(&mut client).await;
     assert!(schema.diagnostics.is_empty(), "{:#?}", schema.diagnostics);
     assert_capabilities(schema.server_capabilities.as_ref(), "GetProviderSchema");
     let provider = schema.provider.as_ref().expect("provider schema");
@@ -402,7 +269,7 @@ async fn mtls_session_answers_terraforms_calls_and_exits_on_shutdown() {
     {
         check_schema(s, name);
     }
-    let block = ProviderBlock::from_schema(provider);
+    let block = provider_block(provider);
     let attrs = &provider.block.as_ref().expect("block").attributes;
     let token = attrs
         .iter()
@@ -420,23 +287,19 @@ async fn mtls_session_answers_terraforms_calls_and_exits_on_shutdown() {
     assert!(endpoint.optional && !endpoint.sensitive, "{endpoint:#?}");
 
     // GetFunctions: an empty map, not Unimplemented (OpenTofu calls it).
-    let functions = within(
+    let functions = answer(
         "GetFunctions",
         client.get_functions(pb::get_functions::Request {}),
     )
-    .await
-    .expect("GetFunctions answers")
-    .into_inner();
+    .await;
     assert!(functions.functions.is_empty() && functions.diagnostics.is_empty());
 
     // GetResourceIdentitySchemas answers (Terraform >= 1.12 calls it).
-    let identities = within(
+    let identities = answer(
         "GetResourceIdentitySchemas",
         client.get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {}),
     )
-    .await
-    .expect("GetResourceIdentitySchemas answers")
-    .into_inner();
+    .await;
     assert!(
         errors(&identities.diagnostics).is_empty(),
         "{:#?}",
@@ -481,13 +344,11 @@ async fn mtls_session_answers_terraforms_calls_and_exits_on_shutdown() {
     assert!(errors(&diags).is_empty(), "unknown token: {diags:#?}");
 
     // StopProvider answers with an empty error, and the server goes on answering.
-    let stopped = within(
+    let stopped = answer(
         "StopProvider",
         client.stop_provider(pb::stop_provider::Request {}),
     )
-    .await
-    .expect("StopProvider")
-    .into_inner();
+    .await;
     assert_eq!(stopped.error, "");
     assert_capabilities(
         get_metadata(&mut client).await.server_capabilities.as_ref(),
@@ -765,7 +626,7 @@ async fn tcp_transport_listens_on_loopback_within_the_plugin_port_range() {
         get_metadata(&mut client).await.server_capabilities.as_ref(),
         "GetMetadata",
     );
-    let block = ProviderBlock::fetch(&mut client).await;
+    let block = fetch_provider_block(&mut client).await;
     let diags = validate_provider_config(
         &mut client,
         block.config(&[("endpoint", string("api.supabase.com"))]),
@@ -824,13 +685,7 @@ async fn assert_plaintext_session(plugin: Plugin) {
         get_metadata(&mut client).await.server_capabilities.as_ref(),
         "GetMetadata",
     );
-    let schema = within(
-        "GetProviderSchema",
-        client.get_provider_schema(pb::get_provider_schema::Request {}),
-    )
-    .await
-    .expect("GetProviderSchema over plaintext")
-    .into_inner();
+    let schema = get_provider_schema(&mut client).await;
     assert!(schema.provider.is_some());
     drop(client);
     shut_down(plugin).await;
@@ -871,13 +726,7 @@ async fn debug_mode_prints_reattach_json_serves_plaintext_and_stops_on_sigint() 
     assert!(socket.exists(), "{} does not exist", socket.display());
 
     let mut client = plugin.provider().await;
-    let schema = within(
-        "GetProviderSchema",
-        client.get_provider_schema(pb::get_provider_schema::Request {}),
-    )
-    .await
-    .expect("GetProviderSchema over plaintext")
-    .into_inner();
+    let schema = get_provider_schema(&mut client).await;
     assert!(schema.provider.is_some());
     drop(client);
 
@@ -899,7 +748,7 @@ async fn a_5_mb_configuration_is_answered_with_a_diagnostic_not_out_of_range() {
     let plugin = Plugin::start(&[]).await;
     let mut client = plugin.provider().await;
     let huge = "x".repeat(5 << 20);
-    let block = ProviderBlock::fetch(&mut client).await;
+    let block = fetch_provider_block(&mut client).await;
     let config = block.config(&[("endpoint", Value::String(huge))]);
     assert!(config.msgpack.len() > 5 << 20);
     let request = pb::validate_provider_config::Request {

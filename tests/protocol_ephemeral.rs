@@ -6,75 +6,18 @@
 
 mod support;
 
-use std::time::Duration;
-
 use supabase_simulator::{
     ApiKey, KeySeed, LoggedRequest, Permissions, RevealDenial, Simulator, SimulatorConfig,
 };
 use support::acceptance::{PROJECT, TOKEN};
 use support::plugin::{tfplugin6 as pb, ClientCert, Plugin, Session};
-use terraform_provider_supabase::plugin::value::{decode_msgpack, encode_msgpack, Type, Value};
-use tonic::transport::Channel;
+use support::rpc::{
+    answer, assert_no_errors, configure_provider, get_metadata, get_provider_schema,
+    single_error_at, string, Client, Shape,
+};
+use terraform_provider_supabase::plugin::value::Value;
 
 const TYPE_NAME: &str = "supabase_secret_api_key";
-/// A safety net for a single call.
-const CALL_TIMEOUT: Duration = Duration::from_secs(30);
-
-type Client = pb::provider_client::ProviderClient<Channel>;
-
-async fn within<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(CALL_TIMEOUT, future)
-        .await
-        .unwrap_or_else(|_| panic!("{what} did not answer within {CALL_TIMEOUT:?}"))
-}
-
-/// A block's attributes as the server describes them, to build configurations from (every
-/// attribute not given is null) and to read results with.
-struct Block {
-    ty: Type,
-    names: Vec<String>,
-}
-
-impl Block {
-    fn of(schema: &pb::Schema) -> Block {
-        let block = schema.block.as_ref().expect("a block");
-        let attrs: Vec<(String, Type)> = block
-            .attributes
-            .iter()
-            .map(|a| {
-                let ty = Type::from_json(&a.r#type)
-                    .unwrap_or_else(|e| panic!("{} has no plain type: {e:?}", a.name));
-                (a.name.clone(), ty)
-            })
-            .collect();
-        Block {
-            names: attrs.iter().map(|(name, _)| name.clone()).collect(),
-            ty: Type::object(attrs),
-        }
-    }
-
-    fn config(&self, set: &[(&str, Value)]) -> pb::DynamicValue {
-        for (name, _) in set {
-            assert!(self.names.iter().any(|n| n == name), "no attribute {name}");
-        }
-        let value = Value::object(self.names.iter().map(|name| {
-            let given = set.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-            (name.clone(), given.unwrap_or(Value::Null))
-        }));
-        pb::DynamicValue {
-            msgpack: encode_msgpack(&value, &self.ty).expect("encode a configuration"),
-            json: Vec::new(),
-        }
-    }
-
-    fn decode(&self, dynamic: &pb::DynamicValue) -> Value {
-        decode_msgpack(&dynamic.msgpack, &self.ty).expect("a result of the schema's type")
-    }
-}
-
-fn string(text: &str) -> Value {
-    Value::String(text.to_string())
-}
 
 fn attr<'a>(value: &'a Value, name: &str) -> &'a Value {
     value
@@ -82,39 +25,10 @@ fn attr<'a>(value: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {name} in {value:?}"))
 }
 
-fn errors(diags: &[pb::Diagnostic]) -> Vec<&pb::Diagnostic> {
-    diags
-        .iter()
-        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
-        .collect()
-}
-
-/// The attribute names of a diagnostic's path, e.g. `["name"]`.
-fn path_of(d: &pb::Diagnostic) -> Vec<String> {
-    use pb::attribute_path::step::Selector;
-    d.attribute
-        .as_ref()
-        .map(|path| {
-            path.steps
-                .iter()
-                .map(|step| match &step.selector {
-                    Some(Selector::AttributeName(name)) => name.clone(),
-                    other => panic!("unexpected path step {other:?}"),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The one diagnostic of `diags`, which must be an error at `path`.
-fn single_error_at<'a>(diags: &'a [pb::Diagnostic], path: &[&str]) -> &'a pb::Diagnostic {
+fn only_error_at<'a>(diags: &'a [pb::Diagnostic], path: &[&str]) -> &'a pb::Diagnostic {
     assert_eq!(diags.len(), 1, "expected one diagnostic, got {diags:#?}");
-    let error = errors(diags)
-        .first()
-        .copied()
-        .unwrap_or_else(|| panic!("not an error: {diags:#?}"));
-    assert_eq!(path_of(error), path, "attribute path of {error:#?}");
-    error
+    single_error_at(diags, path)
 }
 
 /// The provider binary, configured for a simulator with one project and one token, as
@@ -125,7 +39,7 @@ struct Harness {
     _session: Session,
     _plugin: Plugin,
     client: Client,
-    ephemeral: Block,
+    ephemeral: Shape,
 }
 
 impl Harness {
@@ -147,30 +61,21 @@ impl Harness {
         let plugin = Plugin::spawn(command, Some(cert)).await;
         let session = Session::open(&plugin).await;
         let mut client = session.provider();
-        let schema = schema(&mut client).await;
-        let provider = Block::of(schema.provider.as_ref().expect("provider schema"));
-        let ephemeral = Block::of(
+        let schema = get_provider_schema(&mut client).await;
+        let provider = Shape::of_block(schema.provider.as_ref().expect("provider schema"));
+        let ephemeral = Shape::of_block(
             schema
                 .ephemeral_resource_schemas
                 .get(TYPE_NAME)
                 .expect("the ephemeral resource's schema"),
         );
-        let request = pb::configure_provider::Request {
-            terraform_version: "1.11.4".into(),
-            config: Some(provider.config(&[
-                ("access_token", string(TOKEN)),
-                ("endpoint", string(&sim.base_url())),
-            ])),
-            client_capabilities: Some(pb::ClientCapabilities::default()),
-        };
-        let configured = within("ConfigureProvider", client.configure_provider(request))
-            .await
-            .expect("ConfigureProvider answers")
-            .into_inner();
-        assert!(
-            errors(&configured.diagnostics).is_empty(),
-            "{:#?}",
-            configured.diagnostics
+        let config = provider.config(&[
+            ("access_token", string(TOKEN)),
+            ("endpoint", string(&sim.base_url())),
+        ]);
+        assert_no_errors(
+            &configure_provider(&mut client, config).await,
+            "ConfigureProvider",
         );
         Harness {
             sim,
@@ -190,13 +95,11 @@ impl Harness {
             type_name: TYPE_NAME.into(),
             config: Some(self.ephemeral.config(set)),
         };
-        within(
+        answer(
             "ValidateEphemeralResourceConfig",
             self.client.validate_ephemeral_resource_config(request),
         )
         .await
-        .expect("ValidateEphemeralResourceConfig answers")
-        .into_inner()
         .diagnostics
     }
 
@@ -206,13 +109,11 @@ impl Harness {
             config: Some(self.ephemeral.config(set)),
             client_capabilities: Some(pb::ClientCapabilities::default()),
         };
-        within(
+        answer(
             "OpenEphemeralResource",
             self.client.open_ephemeral_resource(request),
         )
         .await
-        .expect("OpenEphemeralResource answers")
-        .into_inner()
     }
 
     /// Opens, expecting one error at `path` and no result, and returns the error.
@@ -220,22 +121,12 @@ impl Harness {
         let opened = self.open(set).await;
         assert!(opened.result.is_none(), "a result despite the error");
         assert!(opened.private.is_none() && opened.renew_at.is_none());
-        single_error_at(&opened.diagnostics, path).clone()
+        only_error_at(&opened.diagnostics, path).clone()
     }
 
     fn requests(&self) -> Vec<LoggedRequest> {
         self.sim.requests()
     }
-}
-
-async fn schema(client: &mut Client) -> pb::get_provider_schema::Response {
-    within(
-        "GetProviderSchema",
-        client.get_provider_schema(pb::get_provider_schema::Request {}),
-    )
-    .await
-    .expect("GetProviderSchema")
-    .into_inner()
 }
 
 fn project() -> (&'static str, Value) {
@@ -268,13 +159,7 @@ async fn the_schema_offers_the_ephemeral_resource_with_only_its_value_sensitive(
     let session = Session::open(&plugin).await;
     let mut client = session.provider();
 
-    let metadata = within(
-        "GetMetadata",
-        client.get_metadata(pb::get_metadata::Request {}),
-    )
-    .await
-    .expect("GetMetadata")
-    .into_inner();
+    let metadata = get_metadata(&mut client).await;
     assert!(
         metadata
             .ephemeral_resources
@@ -284,7 +169,7 @@ async fn the_schema_offers_the_ephemeral_resource_with_only_its_value_sensitive(
         metadata.ephemeral_resources
     );
 
-    let schema = schema(&mut client).await;
+    let schema = get_provider_schema(&mut client).await;
     assert!(schema.diagnostics.is_empty(), "{:#?}", schema.diagnostics);
     let ephemeral = schema
         .ephemeral_resource_schemas
@@ -350,12 +235,12 @@ async fn validation_wants_exactly_one_of_id_and_name_and_points_at_the_attribute
     }
 
     let both = h.validate(&[project(), id.clone(), name.clone()]).await;
-    let error = single_error_at(&both, &["name"]);
+    let error = only_error_at(&both, &["name"]);
     assert_eq!(error.summary, "Conflicting key selection");
     assert!(error.detail.contains("exactly one"), "{}", error.detail);
 
     let neither = h.validate(&[project()]).await;
-    let error = single_error_at(&neither, &[]);
+    let error = only_error_at(&neither, &[]);
     assert_eq!(error.summary, "Missing key selection");
 
     for (set, path, summary, says) in [
@@ -397,7 +282,7 @@ async fn validation_wants_exactly_one_of_id_and_name_and_points_at_the_attribute
         ),
     ] {
         let diags = h.validate(&set).await;
-        let error = single_error_at(&diags, &[path]);
+        let error = only_error_at(&diags, &[path]);
         assert_eq!(error.summary, summary, "{set:?}");
         assert!(error.detail.contains(says), "{set:?}: {}", error.detail);
     }
@@ -481,7 +366,7 @@ async fn open_reveals_the_value_and_leaves_terraform_nothing_to_keep_or_renew() 
 
     // Renew has nothing to extend and Close nothing to release: no request, no diagnostic.
     let before = h.requests().len();
-    let renewed = within(
+    let renewed = answer(
         "RenewEphemeralResource",
         h.client
             .renew_ephemeral_resource(pb::renew_ephemeral_resource::Request {
@@ -489,12 +374,10 @@ async fn open_reveals_the_value_and_leaves_terraform_nothing_to_keep_or_renew() 
                 private: None,
             }),
     )
-    .await
-    .expect("RenewEphemeralResource answers")
-    .into_inner();
+    .await;
     assert!(renewed.diagnostics.is_empty(), "{:#?}", renewed.diagnostics);
     assert_eq!(renewed.renew_at, None);
-    let closed = within(
+    let closed = answer(
         "CloseEphemeralResource",
         h.client
             .close_ephemeral_resource(pb::close_ephemeral_resource::Request {
@@ -502,9 +385,7 @@ async fn open_reveals_the_value_and_leaves_terraform_nothing_to_keep_or_renew() 
                 private: None,
             }),
     )
-    .await
-    .expect("CloseEphemeralResource answers")
-    .into_inner();
+    .await;
     assert!(closed.diagnostics.is_empty(), "{:#?}", closed.diagnostics);
     assert_eq!(h.requests().len(), before, "{:#?}", h.requests());
     assert_eq!(h.sim.keys(PROJECT).len(), 2, "nothing was changed");

@@ -8,110 +8,25 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use supabase_simulator::{KeySeed, Permissions, Simulator, SimulatorConfig};
+use support::acceptance::{PROJECT, TOKEN};
 use support::plugin::{tfplugin6 as pb, Plugin};
+use support::rpc::{
+    answer, assert_no_errors, errors, get_provider_schema, string, Client, Shape,
+    EXIT_AFTER_SHUTDOWN,
+};
 use terraform_provider_supabase::plugin::framework::Private;
-use terraform_provider_supabase::plugin::value::{decode_msgpack, encode_msgpack, Type, Value};
-use tonic::transport::Channel;
+use terraform_provider_supabase::plugin::value::{Type, Value};
 
-const PROJECT: &str = "abcdefghijklmnopqrst";
-const TOKEN: &str = "sbp_0123456789abcdef0123456789abcdef01234567";
 const SECRET: &str = "supabase_secret_api_key";
 const PUBLISHABLE: &str = "supabase_publishable_api_key";
-/// A safety net for a single call.
-const CALL_TIMEOUT: Duration = Duration::from_secs(30);
-/// go-plugin kills a plugin that has not exited this long after Shutdown.
-const EXIT_AFTER_SHUTDOWN: Duration = Duration::from_secs(2);
-
-type Client = pb::provider_client::ProviderClient<Channel>;
-
-async fn within<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(CALL_TIMEOUT, future)
-        .await
-        .unwrap_or_else(|_| panic!("{what} did not answer within {CALL_TIMEOUT:?}"))
-}
-
-fn string(s: &str) -> Value {
-    Value::String(s.to_string())
-}
-
-fn errors(diags: &[pb::Diagnostic]) -> Vec<&pb::Diagnostic> {
-    diags
-        .iter()
-        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
-        .collect()
-}
 
 /// Asserts exactly one error diagnostic and returns "summary: detail".
 fn single_error(diags: &[pb::Diagnostic]) -> String {
     let errors = errors(diags);
     assert_eq!(errors.len(), 1, "expected one error, got {diags:#?}");
     format!("{}: {}", errors[0].summary, errors[0].detail)
-}
-
-fn assert_no_errors(diags: &[pb::Diagnostic], what: &str) {
-    assert!(errors(diags).is_empty(), "{what}: {diags:#?}");
-}
-
-/// An object type as the server describes it (a schema block, or identity attributes), to
-/// build values from: every attribute not given is null, so the tests follow the schema.
-#[derive(Clone)]
-struct Shape {
-    ty: Type,
-    names: Vec<String>,
-}
-
-impl Shape {
-    fn new(attrs: Vec<(String, Type)>) -> Shape {
-        Shape {
-            names: attrs.iter().map(|(name, _)| name.clone()).collect(),
-            ty: Type::object(attrs),
-        }
-    }
-
-    fn of_block(schema: &pb::Schema) -> Shape {
-        let block = schema.block.as_ref().expect("a block");
-        Shape::new(
-            block
-                .attributes
-                .iter()
-                .map(|a| {
-                    let ty = Type::from_json(&a.r#type).unwrap_or_else(|e| {
-                        panic!("attribute {} has no plain type: {e:?}", a.name)
-                    });
-                    (a.name.clone(), ty)
-                })
-                .collect(),
-        )
-    }
-
-    fn value(&self, set: &[(&str, Value)]) -> Value {
-        for (name, _) in set {
-            assert!(self.names.iter().any(|n| n == name), "no attribute {name}");
-        }
-        Value::object(self.names.iter().map(|name| {
-            let given = set.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-            (name.clone(), given.unwrap_or(Value::Null))
-        }))
-    }
-
-    fn dynamic(&self, value: &Value) -> pb::DynamicValue {
-        pb::DynamicValue {
-            msgpack: encode_msgpack(value, &self.ty).expect("encode"),
-            json: Vec::new(),
-        }
-    }
-
-    fn decode(&self, value: Option<&pb::DynamicValue>) -> Value {
-        match value {
-            Some(v) if !v.msgpack.is_empty() => {
-                decode_msgpack(&v.msgpack, &self.ty).expect("decode")
-            }
-            _ => Value::Null,
-        }
-    }
 }
 
 /// Identity data of a key: `{project_ref, id}`.
@@ -126,7 +41,7 @@ fn identity_data(shape: &Shape, identity: &Value) -> Option<pb::ResourceIdentity
 }
 
 fn identity_of(shape: &Shape, data: Option<&pb::ResourceIdentityData>) -> Option<Value> {
-    data.map(|d| shape.decode(d.identity_data.as_ref()))
+    data.map(|d| shape.decode_opt(d.identity_data.as_ref()))
 }
 
 /// The simulator with one project and an all-powerful token, and a configured provider
@@ -156,25 +71,17 @@ impl Harness {
         let mut client = plugin.provider().await;
 
         // Terraform >= 1.12 asks for both, then configures the provider.
-        let schema = within(
-            "GetProviderSchema",
-            client.get_provider_schema(pb::get_provider_schema::Request {}),
-        )
-        .await
-        .expect("GetProviderSchema")
-        .into_inner();
+        let schema = get_provider_schema(&mut client).await;
         assert_no_errors(&schema.diagnostics, "GetProviderSchema");
-        let identity = within(
+        let identity = answer(
             "GetResourceIdentitySchemas",
             client.get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {}),
         )
-        .await
-        .expect("GetResourceIdentitySchemas")
-        .into_inner();
+        .await;
         assert_no_errors(&identity.diagnostics, "GetResourceIdentitySchemas");
 
         let provider = Shape::of_block(schema.provider.as_ref().expect("provider schema"));
-        let configured = within(
+        let configured = answer(
             "ConfigureProvider",
             client.configure_provider(pb::configure_provider::Request {
                 terraform_version: "1.12.0".into(),
@@ -185,9 +92,7 @@ impl Harness {
                 }),
             }),
         )
-        .await
-        .expect("ConfigureProvider")
-        .into_inner();
+        .await;
         assert_no_errors(&configured.diagnostics, "ConfigureProvider");
 
         let resources = schema
@@ -250,13 +155,11 @@ impl Harness {
             client_capabilities: Some(pb::ClientCapabilities::default()),
             prior_identity,
         };
-        within(
+        answer(
             "PlanResourceChange",
             self.client.plan_resource_change(request),
         )
         .await
-        .expect("PlanResourceChange")
-        .into_inner()
     }
 
     async fn apply(
@@ -276,13 +179,11 @@ impl Harness {
             provider_meta: None,
             planned_identity: planned.planned_identity.clone(),
         };
-        within(
+        answer(
             "ApplyResourceChange",
             self.client.apply_resource_change(request),
         )
         .await
-        .expect("ApplyResourceChange")
-        .into_inner()
     }
 
     async fn read(
@@ -301,10 +202,7 @@ impl Harness {
             client_capabilities: Some(pb::ClientCapabilities::default()),
             current_identity,
         };
-        within("ReadResource", self.client.read_resource(request))
-            .await
-            .expect("ReadResource")
-            .into_inner()
+        answer("ReadResource", self.client.read_resource(request)).await
     }
 
     async fn import(
@@ -319,13 +217,11 @@ impl Harness {
             client_capabilities: Some(pb::ClientCapabilities::default()),
             identity,
         };
-        within(
+        answer(
             "ImportResourceState",
             self.client.import_resource_state(request),
         )
         .await
-        .expect("ImportResourceState")
-        .into_inner()
     }
 
     /// Import by identity, as an `import` block with `identity = {...}` makes Terraform call it.
@@ -352,13 +248,11 @@ impl Harness {
                 flatmap: Default::default(),
             }),
         };
-        within(
+        answer(
             "UpgradeResourceIdentity",
             self.client.upgrade_resource_identity(request),
         )
         .await
-        .expect("UpgradeResourceIdentity")
-        .into_inner()
     }
 
     /// Requests to the Management API with `reveal=true`, so far.
@@ -431,7 +325,7 @@ async fn create_refresh_update_and_destroy_carry_one_identity_matching_the_state
     }
     let created = h.apply(SECRET, &Value::Null, &plan, &config).await;
     assert_no_errors(&created.diagnostics, "create");
-    let state = shape.decode(created.new_state.as_ref());
+    let state = shape.decode_opt(created.new_state.as_ref());
     let id = state
         .attr("id")
         .and_then(Value::as_str)
@@ -471,7 +365,7 @@ async fn create_refresh_update_and_destroy_carry_one_identity_matching_the_state
         Some(identity.clone())
     );
     assert_eq!(
-        shape.decode(read.new_state.as_ref()),
+        shape.decode_opt(read.new_state.as_ref()),
         state,
         "nothing changed"
     );
@@ -524,7 +418,7 @@ async fn create_refresh_update_and_destroy_carry_one_identity_matching_the_state
         identity_of(&ids, updated.new_identity.as_ref()),
         Some(identity.clone())
     );
-    let state = shape.decode(updated.new_state.as_ref());
+    let state = shape.decode_opt(updated.new_state.as_ref());
     assert_eq!(state.attr("description"), Some(&string("now described")));
 
     // An update plan of state whose identity was never stored plans the state's.
@@ -567,7 +461,7 @@ async fn create_refresh_update_and_destroy_carry_one_identity_matching_the_state
         "{:?}",
         destroyed.new_identity
     );
-    assert_eq!(shape.decode(destroyed.new_state.as_ref()), Value::Null);
+    assert_eq!(shape.decode_opt(destroyed.new_state.as_ref()), Value::Null);
     assert!(h.sim.keys(PROJECT).is_empty());
     h.stop().await;
 }
@@ -587,7 +481,7 @@ async fn import_by_identity_returns_state_and_identity_and_reveals_the_secret_on
         panic!("one imported resource: {response:#?}");
     };
     assert_eq!(imported.type_name, SECRET);
-    let state = shape.decode(imported.state.as_ref());
+    let state = shape.decode_opt(imported.state.as_ref());
     assert_eq!(state.attr("id"), Some(&string(&seeded.id)));
     assert_eq!(state.attr("project_ref"), Some(&string(PROJECT)));
     assert_eq!(state.attr("name"), Some(&string("imported_key")));
@@ -613,7 +507,7 @@ async fn import_by_identity_returns_state_and_identity_and_reveals_the_secret_on
         )
         .await;
     assert_no_errors(&read.diagnostics, "read after import");
-    assert_eq!(shape.decode(read.new_state.as_ref()), state);
+    assert_eq!(shape.decode_opt(read.new_state.as_ref()), state);
     assert_eq!(
         identity_of(&ids, read.new_identity.as_ref()),
         Some(identity.clone())
@@ -646,7 +540,7 @@ async fn import_by_identity_returns_state_and_identity_and_reveals_the_secret_on
         "import a publishable key by identity",
     );
     let imported = &response.imported_resources[0];
-    let state = h.state(PUBLISHABLE).decode(imported.state.as_ref());
+    let state = h.state(PUBLISHABLE).decode_opt(imported.state.as_ref());
     assert_eq!(state.attr("api_key"), Some(&string(&public.api_key)));
     assert_eq!(
         identity_of(&public_ids, imported.identity.as_ref()),

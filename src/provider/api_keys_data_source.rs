@@ -176,16 +176,10 @@ mod tests {
 
     fn key(id: &str, name: &str, key_type: KeyType) -> ApiKey {
         ApiKey {
-            id: id.into(),
-            name: name.into(),
-            key_type,
             api_key: Some(crate::secret::Secret::new("sb_secret_value")),
             prefix: Some("sb_x".into()),
             hash: Some("h".into()),
-            description: None,
-            secret_jwt_template: None,
-            inserted_at: None,
-            updated_at: None,
+            ..ApiKey::for_test(id, name, key_type)
         }
     }
 

@@ -131,18 +131,7 @@ mod tests {
 
     fn list(ids: &[&str]) -> KeyList {
         ids.iter()
-            .map(|id| ApiKey {
-                id: id.to_string(),
-                name: id.to_string(),
-                key_type: KeyType::Secret,
-                api_key: None,
-                prefix: None,
-                hash: None,
-                description: None,
-                secret_jwt_template: None,
-                inserted_at: None,
-                updated_at: None,
-            })
+            .map(|id| ApiKey::for_test(id, id, KeyType::Secret))
             .collect()
     }
 

@@ -56,6 +56,26 @@ pub struct ApiKey {
     pub updated_at: Option<String>,
 }
 
+#[cfg(test)]
+impl ApiKey {
+    /// A key for unit tests: `id`, `name` and `key_type` set, every optional field empty; set
+    /// more with struct update syntax (`ApiKey { prefix: …, ..ApiKey::for_test(…) }`).
+    pub(crate) fn for_test(id: &str, name: &str, key_type: KeyType) -> ApiKey {
+        ApiKey {
+            id: id.into(),
+            name: name.into(),
+            key_type,
+            api_key: None,
+            prefix: None,
+            hash: None,
+            description: None,
+            secret_jwt_template: None,
+            inserted_at: None,
+            updated_at: None,
+        }
+    }
+}
+
 /// What an answer said about a key's value.
 #[derive(Clone, Debug)]
 pub enum SecretValue {

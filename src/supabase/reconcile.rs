@@ -68,16 +68,8 @@ mod tests {
 
     fn key(id: &str, name: &str, key_type: KeyType, inserted_at: Option<&str>) -> ApiKey {
         ApiKey {
-            id: id.into(),
-            name: name.into(),
-            key_type,
-            api_key: None,
-            prefix: None,
-            hash: None,
-            description: None,
-            secret_jwt_template: None,
             inserted_at: inserted_at.map(str::to_owned),
-            updated_at: None,
+            ..ApiKey::for_test(id, name, key_type)
         }
     }
 

@@ -7,12 +7,20 @@
 use std::process::Output;
 
 use serde_json::Value as Json;
-use supabase_simulator::{LoggedRequest, Permissions, Simulator, SimulatorConfig};
+use supabase_simulator::{LoggedRequest, Permissions, RevealDenial, Simulator, SimulatorConfig};
 
 use super::terraform::{assert_success, text, Terraform, Workdir, SOURCE_ADDRESS};
 
 pub const PROJECT: &str = "abcdefghijklmnopqrst";
 pub const TOKEN: &str = "sbp_0123456789abcdef0123456789abcdef01234567";
+
+/// Every way the API denies the values to a token without "API Key Secrets: Read": 403, masked
+/// or null secrets.
+pub const REVEAL_DENIALS: [RevealDenial; 3] = [
+    RevealDenial::Forbidden,
+    RevealDenial::Masked,
+    RevealDenial::Null,
+];
 
 pub struct Fixture {
     pub sim: Simulator,
@@ -42,9 +50,26 @@ impl Fixture {
         }
     }
 
+    /// A fixture whose Terraform runs with a token that lacks "API Key Secrets: Read", its
+    /// reveals denied as `denial` says.
+    pub async fn without_secret_read(tf: &Terraform, denial: RevealDenial) -> Fixture {
+        let mut fx = Fixture::new(tf).await;
+        fx.use_token(
+            "sbp_limited0000000000000000000000000000000",
+            Permissions::without_secret_read(denial),
+        );
+        fx
+    }
+
     pub fn set_env(&mut self, key: &str, value: &str) {
         self.env.retain(|(k, _)| k != key);
         self.env.push((key.to_string(), value.to_string()));
+    }
+
+    /// Adds `token` with `permissions` to the simulator, and runs Terraform with it.
+    pub fn use_token(&mut self, token: &str, permissions: Permissions) {
+        self.sim.add_token(token, permissions);
+        self.set_env("SUPABASE_ACCESS_TOKEN", token);
     }
 
     /// Writes main.tf: the provider requirement plus `body`.

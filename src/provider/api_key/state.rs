@@ -80,16 +80,8 @@ mod tests {
 
     fn listed(kind: KeyType, value: Option<&str>) -> ApiKey {
         ApiKey {
-            id: "22222222-2222-4222-8222-222222222222".into(),
-            name: "web_key".into(),
-            key_type: kind,
             api_key: value.map(Secret::new),
-            prefix: None,
-            hash: None,
-            description: None,
-            secret_jwt_template: None,
-            inserted_at: None,
-            updated_at: None,
+            ..ApiKey::for_test("22222222-2222-4222-8222-222222222222", "web_key", kind)
         }
     }
 

@@ -136,7 +136,12 @@ impl Plugin {
     /// The provider command with Terraform's environment, stdout piped and stderr inherited;
     /// adjust it (env_remove, args) and hand it to [`Plugin::spawn`].
     pub fn command(client_cert: Option<&ClientCert>) -> Command {
-        let mut command = Command::new(binary());
+        Self::command_for(binary(), client_cert)
+    }
+
+    /// [`Plugin::command`] for another build of the provider (`make bench`: the release one).
+    pub fn command_for(program: &str, client_cert: Option<&ClientCert>) -> Command {
+        let mut command = Command::new(program);
         terraform_env(&mut command, client_cert);
         command
             .stdin(std::process::Stdio::null())

@@ -37,16 +37,13 @@ pub async fn apply_resource_change(
         Ok(values) => values,
         Err(diags) => return Response::from_diagnostics(diags),
     };
-    let planned_identity = match resource.identity_schema() {
-        Some(schema) => match identity::decode_identity(
-            request.planned_identity.as_ref(),
-            schema,
-            "planned resource identity",
-        ) {
-            Ok(identity) => identity,
-            Err(diags) => return Response::from_diagnostics(diags),
-        },
-        None => Value::Null,
+    let planned_identity = match identity::decode_for(
+        resource.identity_schema(),
+        request.planned_identity.as_ref(),
+        "planned resource identity",
+    ) {
+        Ok(identity) => identity,
+        Err(diags) => return Response::from_diagnostics(diags),
     };
     let is_update = !prior.is_null() && !planned.is_null();
     let mut diags = Diagnostics::new();

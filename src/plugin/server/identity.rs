@@ -34,6 +34,19 @@ pub fn decode_identity(
     )
 }
 
+/// The identity Terraform sent for a resource type: null when the type has no identity schema
+/// (or Terraform sent none).
+pub fn decode_for(
+    schema: Option<&IdentitySchema>,
+    data: Option<&pb::ResourceIdentityData>,
+    what: &str,
+) -> Result<Value, Diagnostics> {
+    match schema {
+        Some(schema) => decode_identity(data, schema, what),
+        None => Ok(Value::Null),
+    }
+}
+
 pub fn encode_identity(
     identity: &Value,
     schema: &IdentitySchema,

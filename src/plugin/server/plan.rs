@@ -47,16 +47,13 @@ pub async fn plan_resource_change(
         Ok(values) => values,
         Err(diags) => return Response::from_diagnostics(diags),
     };
-    let prior_identity = match resource.identity_schema() {
-        Some(schema) => match identity::decode_identity(
-            request.prior_identity.as_ref(),
-            schema,
-            "prior resource identity",
-        ) {
-            Ok(identity) => identity,
-            Err(diags) => return Response::from_diagnostics(diags),
-        },
-        None => Value::Null,
+    let prior_identity = match identity::decode_for(
+        resource.identity_schema(),
+        request.prior_identity.as_ref(),
+        "prior resource identity",
+    ) {
+        Ok(identity) => identity,
+        Err(diags) => return Response::from_diagnostics(diags),
     };
     let mut diags = Diagnostics::new();
     let mut private = Private::decode(&request.prior_private);

@@ -27,16 +27,13 @@ pub async fn read_resource(
         Err(diags) => return Response::from_diagnostics(diags),
     };
     let identity_schema = resource.identity_schema();
-    let current_identity = match identity_schema {
-        Some(schema) => match identity::decode_identity(
-            request.current_identity.as_ref(),
-            schema,
-            "resource identity",
-        ) {
-            Ok(identity) => identity,
-            Err(diags) => return Response::from_diagnostics(diags),
-        },
-        None => Value::Null,
+    let current_identity = match identity::decode_for(
+        identity_schema,
+        request.current_identity.as_ref(),
+        "resource identity",
+    ) {
+        Ok(identity) => identity,
+        Err(diags) => return Response::from_diagnostics(diags),
     };
     // The framework's own entry is read once, here, and never handed on.
     let mut private_state = Private::decode(&request.private);

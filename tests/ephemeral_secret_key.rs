@@ -193,6 +193,8 @@ async fn a_provisioner_receives_the_revealed_value_which_never_reaches_state_or_
         }
         let state = fx.ok(&["show", "-json"]).await;
         assert_holds_none(&text(&state.stdout), secret, "terraform show -json");
+        // Opening the ephemeral resource again at plan changes nothing.
+        fx.assert_no_changes().await;
 
         // Each of the two plans and two applies revealed the key it was given, and nothing else
         // was asked for or changed.

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 
 use super::super::diag::Diagnostics;
 use super::super::proto::tfplugin6 as pb;
-use super::super::value;
+use super::super::value::{self, Type, Value};
 use super::codec::{encode, unknown_type};
 use super::{FromDiagnostics, Inner};
 
@@ -33,35 +33,20 @@ pub fn upgrade_resource_state(
         }
         return Response::from_diagnostics(diags);
     }
-    let upgraded = match request.version.cmp(&schema.version) {
-        Ordering::Equal => match value::decode_json_ignoring_undefined(&raw.json, &ty) {
-            Ok(state) => Some(state),
-            Err(error) => {
-                diags.error(
-                    "Unable to read resource state",
-                    format!(
-                        "The stored state of this {} does not match its schema at {}: {}. \
-                         Remove it from state and import it again.",
-                        request.type_name, error.path, error.message
-                    ),
-                );
-                None
-            }
-        },
-        Ordering::Greater => {
-            diags.error(
-                "Resource state is from a newer provider",
-                format!(
-                    "The state of this {} was written with schema version {}, but this provider \
-                     knows versions up to {}. Upgrade the provider to the version that wrote \
-                     the state or later.",
-                    request.type_name, request.version, schema.version
-                ),
-            );
-            None
-        }
-        Ordering::Less => resource.upgrade_state(request.version, &raw.json, &mut diags),
+    let stored = Stored {
+        noun: "state",
+        schema_noun: "schema",
+        type_name: &request.type_name,
     };
+    let upgraded = upgrade_json(
+        &stored,
+        request.version,
+        schema.version,
+        &raw.json,
+        &ty,
+        &mut diags,
+        |diags| resource.upgrade_state(request.version, &raw.json, diags),
+    );
     let upgraded_state = match upgraded.filter(|_| !diags.has_errors()) {
         Some(state) => match encode(&state, &ty) {
             Ok(encoded) => Some(encoded),
@@ -75,5 +60,61 @@ pub fn upgrade_resource_state(
     Response {
         upgraded_state,
         diagnostics: diags.into_proto(),
+    }
+}
+
+/// What an upgrade reads, as its messages name it.
+pub(super) struct Stored<'a> {
+    /// `state` or `identity`.
+    pub noun: &'static str,
+    /// The schema that versions it: `schema` or `identity schema`.
+    pub schema_noun: &'static str,
+    pub type_name: &'a str,
+}
+
+/// The version rule state and identity upgrades share: the current version passes through,
+/// dropping attributes the schema no longer has; a newer one is an error; an older one goes to
+/// `older` (the resource's upgrader).
+pub(super) fn upgrade_json(
+    stored: &Stored<'_>,
+    version: i64,
+    current: i64,
+    json: &[u8],
+    ty: &Type,
+    diags: &mut Diagnostics,
+    older: impl FnOnce(&mut Diagnostics) -> Option<Value>,
+) -> Option<Value> {
+    let Stored {
+        noun,
+        schema_noun,
+        type_name,
+    } = stored;
+    match version.cmp(&current) {
+        Ordering::Equal => match value::decode_json_ignoring_undefined(json, ty) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                diags.error(
+                    format!("Unable to read resource {noun}"),
+                    format!(
+                        "The stored {noun} of this {type_name} does not match its {schema_noun} \
+                         at {}: {}. Remove the resource from state and import it again.",
+                        error.path, error.message
+                    ),
+                );
+                None
+            }
+        },
+        Ordering::Greater => {
+            diags.error(
+                format!("Resource {noun} is from a newer provider"),
+                format!(
+                    "The {noun} of this {type_name} was written with {schema_noun} version \
+                     {version}, but this provider knows versions up to {current}. Upgrade the \
+                     provider to the version that wrote it or later."
+                ),
+            );
+            None
+        }
+        Ordering::Less => older(diags),
     }
 }

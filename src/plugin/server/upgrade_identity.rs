@@ -3,13 +3,11 @@
 //! through, dropping attributes the schema no longer has; older versions go to the resource's
 //! upgrader; a newer version, or a resource without an identity schema, is a clear error.
 
-use std::cmp::Ordering;
-
 use super::super::diag::Diagnostics;
 use super::super::proto::tfplugin6 as pb;
-use super::super::value;
 use super::codec::unknown_type;
 use super::identity;
+use super::upgrade::{upgrade_json, Stored};
 use super::{FromDiagnostics, Inner};
 
 type Response = pb::upgrade_resource_identity::Response;
@@ -43,37 +41,20 @@ pub fn upgrade_resource_identity(
         // Nothing stored, nothing to upgrade (terraform-plugin-framework answers the same).
         return Response::default();
     }
-    let upgraded = match request.version.cmp(&schema.version) {
-        Ordering::Equal => {
-            match value::decode_json_ignoring_undefined(json, &schema.value_type()) {
-                Ok(identity) => Some(identity),
-                Err(error) => {
-                    diags.error(
-                        "Unable to read resource identity",
-                        format!(
-                            "The stored identity of this {} does not match its identity schema \
-                             at {}: {}. Remove the resource from state and import it again.",
-                            request.type_name, error.path, error.message
-                        ),
-                    );
-                    None
-                }
-            }
-        }
-        Ordering::Greater => {
-            diags.error(
-                "Resource identity is from a newer provider",
-                format!(
-                    "The identity of this {} was written with identity schema version {}, but \
-                     this provider knows versions up to {}. Upgrade the provider to the version \
-                     that wrote it or later.",
-                    request.type_name, request.version, schema.version
-                ),
-            );
-            None
-        }
-        Ordering::Less => resource.upgrade_identity(request.version, json, &mut diags),
+    let stored = Stored {
+        noun: "identity",
+        schema_noun: "identity schema",
+        type_name: &request.type_name,
     };
+    let upgraded = upgrade_json(
+        &stored,
+        request.version,
+        schema.version,
+        json,
+        &schema.value_type(),
+        &mut diags,
+        |diags| resource.upgrade_identity(request.version, json, diags),
+    );
     // An identity stored all null passes through as it is: the next read fills it.
     let upgraded_identity = match upgraded.filter(|_| !diags.has_errors()) {
         Some(upgraded) => identity::to_proto(Some(&upgraded), schema, &mut diags),

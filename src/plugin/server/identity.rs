@@ -3,7 +3,9 @@
 //! - Identity goes out with every state the provider returns (read, create, update, import),
 //!   derived from that state by the resource ([`Resource::identity`]), and is always wholly known
 //!   and not all null (Terraform rejects unknown identity data).
-//! - A create plans it unknown; an update or a destroy plans the prior identity.
+//! - A create plans none (null), even when Terraform sends the replaced object's identity as the
+//!   prior one; an update or a destroy plans the prior identity. A planned identity is never
+//!   unknown: Terraform >= 1.12 marshals it into the plan's JSON, which fails on unknown values.
 //! - Once stored it never changes ("Unexpected identity change"), except on the read right after
 //!   an import. A stored identity that is null or all null (state written before the resource
 //!   had an identity, or by Terraform < 1.12) is no identity: the next read or apply fills it.
@@ -82,16 +84,6 @@ pub fn is_empty(identity: &Value) -> bool {
 /// Identity data fit to send: wholly known and not empty.
 pub fn is_usable(identity: &Value) -> bool {
     identity.is_wholly_known() && !is_empty(identity)
-}
-
-/// Every attribute unknown: the planned identity of an object yet to be created.
-pub fn unknown(schema: &IdentitySchema) -> Value {
-    Value::object(
-        schema
-            .attributes
-            .iter()
-            .map(|a| (a.name.clone(), Value::unknown())),
-    )
 }
 
 /// The identity of `state` as the resource derives it, when fit to send.

@@ -10,8 +10,11 @@
 //!
 //! Destroys (proposed null) plan null and carry the private state through.
 //!
-//! With an identity schema: a create plans the identity unknown (known after apply); an update
-//! or a destroy plans the prior identity, or, when none was stored, the prior state's.
+//! With an identity schema: a create plans no identity (null), whatever prior identity Terraform
+//! sends (the create half of a replacement carries the old object's); an update or a destroy
+//! plans the stored identity, or, when none was stored, the prior state's. A planned identity is
+//! never unknown: Terraform >= 1.12 marshals it into the plan's JSON (`after_identity`), which
+//! fails on unknown values and so hides the whole plan, the human rendering included.
 
 use super::super::diag::{path_to_proto, Diagnostics};
 use super::super::framework::{CallContext, PlanChange, Private};
@@ -71,16 +74,14 @@ pub async fn plan_resource_change(
         (planned, requires_replace)
     };
     let planned_identity = match resource.identity_schema() {
-        Some(schema) => {
-            let identity = if prior.is_null() {
-                (!planned.is_null()).then(|| identity::unknown(schema))
-            } else if !identity::is_empty(&prior_identity) {
-                Some(prior_identity)
-            } else {
+        // A create (prior null) has no identity until apply returns one.
+        Some(schema) if !prior.is_null() => {
+            let identity = if identity::is_empty(&prior_identity) {
                 // Never stored (state from before the resource had an identity): the object
-                // is the one the prior state describes.
+                // is the one the prior state describes; null when even that cannot tell.
                 identity::of_state(resource.as_ref(), &prior)
-                    .or_else(|| (!planned.is_null()).then(|| identity::unknown(schema)))
+            } else {
+                Some(prior_identity)
             };
             match identity.map(|i| identity::encode_identity(&i, schema)) {
                 Some(Ok(data)) => Some(data),
@@ -91,7 +92,7 @@ pub async fn plan_resource_change(
                 None => None,
             }
         }
-        None => None,
+        _ => None,
     };
     match encode(&planned, &ty) {
         Ok(encoded) => Response {

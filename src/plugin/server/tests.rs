@@ -483,11 +483,27 @@ async fn identity_schemas_are_answered_for_the_resources_that_have_one() {
 }
 
 #[tokio::test]
-async fn a_create_plans_unknown_identity_and_an_update_the_prior_or_the_states() {
+async fn a_create_plans_no_identity_and_an_update_the_prior_or_the_states() {
     let config = object(&[("name", s("a"))]);
     let create = plan(&Value::Null, &config, &config).await;
-    let planned = identity_of(create.planned_identity.as_ref()).expect("planned identity");
-    assert!(!planned.attr("id").unwrap().is_known(), "{planned:?}");
+    assert!(create.diagnostics.is_empty(), "{:?}", create.diagnostics);
+    assert_eq!(identity_of(create.planned_identity.as_ref()), None);
+    // The create half of a replacement: Terraform sends the replaced object's identity as the
+    // prior one; the new object must not plan it.
+    let replacement = service()
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: dv(&Value::Null),
+            proposed_new_state: dv(&config),
+            config: dv(&config),
+            prior_identity: identity(s("old-id")),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(replacement.diagnostics.is_empty());
+    assert_eq!(identity_of(replacement.planned_identity.as_ref()), None);
 
     let prior = stored("a");
     let proposed = object(&[
@@ -590,14 +606,8 @@ async fn apply_returns_the_new_states_identity_and_never_changes_a_stored_one() 
         ("id", Value::unknown()),
         ("stamp", Value::unknown()),
     ]);
-    let unknown_identity = Some(pb::ResourceIdentityData {
-        identity_data: Some(pb::DynamicValue {
-            msgpack: encode_msgpack(&Value::object([("id", Value::unknown())]), &id_type())
-                .unwrap(),
-            json: Vec::new(),
-        }),
-    });
-    let create = apply_with(&Value::Null, &planned, unknown_identity).await;
+    // A create was planned with no identity; apply returns the new object's.
+    let create = apply_with(&Value::Null, &planned, None).await;
     assert!(create.diagnostics.is_empty(), "{:?}", create.diagnostics);
     assert_eq!(
         identity_of(create.new_identity.as_ref()),

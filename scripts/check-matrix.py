@@ -12,6 +12,10 @@ Fails unless
   - every given version ran at least one test;
   - every test seen (ran or skipped anywhere) ran or recorded a skip on every given version,
     except the tests tests/matrix-one-version.txt declares (they must have run somewhere);
+  - a version with a list tests/matrix-<version>.txt (a spot check: it runs only the tests listed,
+    see tests/support/terraform.rs) ran every test listed there, none skipped;
+  - a test that ran on an older version and skipped on a newer one gives a reason that names a
+    Terraform version (a limit of that version, such as "needs 1.4"), never a bare skip;
   - the manifest holds no version that was not given.
 Prints a table per test and a summary per version either way.
 """
@@ -24,9 +28,9 @@ import sys
 from collections import defaultdict
 
 VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
-ONE_VERSION_FILE = os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "tests", "matrix-one-version.txt"
-)
+TESTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests")
+ONE_VERSION_FILE = os.path.join(TESTS_DIR, "matrix-one-version.txt")
+NAMES_A_VERSION = re.compile(r"\b\d+\.\d+\b")
 
 
 def version_of(arg):
@@ -82,6 +86,19 @@ def read_one_version(path):
     return declared
 
 
+def read_selection(version):
+    """The tests a spot-check version runs (tests/matrix-<version>.txt), or None for all."""
+    path = os.path.join(os.environ.get("MATRIX_TESTS_DIR", TESTS_DIR), f"matrix-{version}.txt")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return {
+            line.split("#")[0].split()[0]
+            for line in f
+            if line.split("#")[0].strip()
+        }
+
+
 def main(argv):
     if len(argv) < 3:
         sys.exit(__doc__)
@@ -104,28 +121,61 @@ def main(argv):
         v for vs in skipped.values() for v in vs
     }
 
+    selections = {version: read_selection(version) for version in given}
     failures = []
     for version in sorted(seen_versions - set(given), key=key):
         failures.append(f"the manifest has Terraform {version}, which was not given to the check")
     cells = {}
     for test in tests:
         for version in given:
+            selection = selections[version]
             if version in ran[test]:
                 cells[test, version] = "ran"
+            elif selection is not None and test in selection:
+                cells[test, version] = "MISSING"
+                why = skipped[test].get(version)
+                failures.append(
+                    f"{test} is listed in tests/matrix-{version}.txt but "
+                    + (f"skipped on it: {why}" if why else "did not run on it")
+                )
             elif version in skipped[test]:
                 cells[test, version] = "skipped"
-            elif test in one_version and ran[test]:
+            elif selection is not None or (test in one_version and ran[test]):
                 cells[test, version] = "-"
             else:
                 cells[test, version] = "MISSING"
                 failures.append(f"{test} neither ran nor recorded a skip on Terraform {version}")
+    for test in tests:
+        older_ran = [v for v in given if cells[test, v] == "ran"]
+        for version in given:
+            reason = skipped[test].get(version)
+            if (
+                cells[test, version] == "skipped"
+                and any(key(v) < key(version) for v in older_ran)
+                and not NAMES_A_VERSION.search(reason)
+            ):
+                failures.append(
+                    f"{test} ran on Terraform {min(older_ran, key=key)} but skipped on {version} "
+                    f"for a reason that names no Terraform version limit: {reason}"
+                )
+    for version, selection in selections.items():
+        for test in sorted(selection or ()):
+            if test not in tests:
+                for other in given:
+                    cells.setdefault((test, other), "-")
+                cells[test, version] = "MISSING"
+                failures.append(f"{test} is listed in tests/matrix-{version}.txt but never ran")
+    tests = sorted({t for t, _ in cells})
     for test, reason in sorted(one_version.items()):
         if test not in ran:
             print(f"note: {test} is declared one-version ({reason}) but did not run")
 
     # Per test.
     width = max([len(t) for t in tests] + [4])
-    print(f"Terraform matrix ({len(tests)} tests; '-' = one Terraform by design):")
+    print(
+        f"Terraform matrix ({len(tests)} tests; '-' = not run there by design: one-version tests, "
+        "and the tests a spot-check version's list leaves out):"
+    )
     print(f"  {'test':<{width}}  " + "  ".join(f"{v:>8}" for v in given))
     for test in tests:
         print(f"  {test:<{width}}  " + "  ".join(f"{cells[test, v]:>8}" for v in given))
@@ -143,8 +193,12 @@ def main(argv):
         )
         for test in skipped_here:
             print(f"    skipped {test}: {skipped[test][version]}")
+        if selections[version] is not None:
+            print(f"    a spot check: runs only the {len(selections[version])} tests of "
+                  f"tests/matrix-{version}.txt")
         for test in elsewhere:
-            print(f"    one-version {test}: {one_version[test]}")
+            if test in one_version:
+                print(f"    one-version {test}: {one_version[test]}")
         if not ran_here:
             failures.append(f"nothing ran on Terraform {version}")
 

@@ -9,7 +9,7 @@ use serde_json::json;
 use supabase_simulator::KeySeed;
 use support::acceptance::{actions, folded, resource, Fixture, PROJECT};
 use support::keys::{assert_holds_none, key_values};
-use support::terraform::{self, text};
+use support::terraform;
 
 #[tokio::test]
 async fn generated_configuration_imports_existing_keys_without_changes_or_secrets() {
@@ -41,16 +41,8 @@ async fn generated_configuration_imports_existing_keys_without_changes_or_secret
             .collect();
         fx.config(&format!("provider \"supabase\" {{}}\n\n{blocks}"));
 
-        let planned = fx
-            .ok(&[
-                "plan",
-                "-input=false",
-                "-no-color",
-                "-generate-config-out=generated.tf",
-                "-out=tfplan",
-            ])
-            .await;
-        let summary = text(&planned.stdout);
+        let shown = fx.plan_shown(&["-generate-config-out=generated.tf"]).await;
+        let summary = &shown.human;
         assert!(
             summary.contains("Plan: 2 to import, 0 to add, 0 to change, 0 to destroy."),
             "Terraform {version}: {summary}"
@@ -73,10 +65,9 @@ async fn generated_configuration_imports_existing_keys_without_changes_or_secret
             );
         }
 
-        let shown = fx.ok(&["show", "-json", "tfplan"]).await;
-        let plan: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("plan JSON");
+        let plan = &shown.json;
         assert_eq!(
-            actions(&plan),
+            actions(plan),
             imports
                 .iter()
                 .map(|(name, _)| (

@@ -54,7 +54,7 @@ fn golden_refined_unknown_from_terraform_decodes_as_a_not_null_string_with_prefi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn terraform_sends_the_golden_bytes_for_a_string_prefix_refined_unknown() {
-    let tf = terraform::on_path().expect("a terraform on PATH");
+    let tf = terraform::newest();
     if !tf.at_least((1, 6, 0)) {
         println!(
             "skipping the live capture: Terraform {} predates refined unknowns (1.6)",

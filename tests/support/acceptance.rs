@@ -100,22 +100,70 @@ impl Fixture {
         output
     }
 
+    /// One apply step, as terraform-plugin-testing runs each step: [`Fixture::plan_shown`] (the
+    /// human plan and its JSON, checked), `terraform apply` of that saved plan, then the next
+    /// plan must be empty. Returns the apply's output.
     pub async fn apply(&self) -> Output {
-        self.ok(&["apply", "-auto-approve", "-input=false", "-no-color"])
-            .await
+        let output = self.apply_planned().await.1;
+        self.assert_no_changes().await;
+        output
     }
 
-    pub async fn destroy(&self) -> Output {
-        self.ok(&["destroy", "-auto-approve", "-input=false", "-no-color"])
-            .await
-    }
-
-    /// `terraform plan -out` then `terraform show -json` of that plan.
-    pub async fn plan(&self) -> Json {
-        self.ok(&["plan", "-input=false", "-no-color", "-out=tfplan"])
+    /// [`Fixture::apply`] without the empty-plan check, for the few steps whose next plan is
+    /// expected to show something (the caller asserts what). Returns the plan and the output.
+    pub async fn apply_planned(&self) -> (Shown, Output) {
+        let shown = self.plan_shown(&[]).await;
+        let output = self
+            .ok(&["apply", "-input=false", "-no-color", "tfplan"])
             .await;
+        (shown, output)
+    }
+
+    /// Destroys everything, as a step: `terraform plan -destroy` (checked like every plan; each
+    /// change is a delete), then the apply of that saved plan.
+    pub async fn destroy(&self) -> Output {
+        let shown = self.plan_shown(&["-destroy"]).await;
+        for (address, actions) in actions(&shown.json) {
+            assert!(
+                actions == ["delete"] || actions == ["no-op"],
+                "terraform {}: a destroy plans {address}: {actions:?}",
+                self.tf.version_string()
+            );
+        }
+        self.ok(&["apply", "-input=false", "-no-color", "tfplan"])
+            .await
+    }
+
+    /// `terraform plan -out` then `terraform show -json` of that plan, checked as in
+    /// [`Fixture::plan_shown`].
+    pub async fn plan(&self) -> Json {
+        self.plan_shown(&[]).await.json
+    }
+
+    /// `terraform plan -out=tfplan ARGS` as a person reads it, then `terraform show -json` of the
+    /// saved plan, with the checks every plan gets (a plan that shows nothing failed, whatever
+    /// its exit code): nothing on stderr (Terraform prints warnings on stdout, errors and
+    /// rendering failures on stderr); the human summary ("Plan: ..." with the counts of the
+    /// JSON's actions, or "No changes."); a JSON plan that marshals; and on Terraform >= 1.12 the
+    /// identity rules of [`assert_planned_identities`].
+    pub async fn plan_shown(&self, args: &[&str]) -> Shown {
+        let mut all = vec!["plan", "-input=false", "-no-color", "-out=tfplan"];
+        all.extend_from_slice(args);
+        let output = self.ok(&all).await;
+        let version = self.tf.version_string();
+        let human = text(&output.stdout);
+        let said = not_logs(&stderr(&output));
+        assert!(
+            said.is_empty(),
+            "terraform {version} plan printed on stderr:\n{said}\nstdout:\n{human}"
+        );
         let shown = self.ok(&["show", "-json", "tfplan"]).await;
-        serde_json::from_slice(&shown.stdout).expect("plan JSON")
+        let json: Json = serde_json::from_slice(&shown.stdout).expect("plan JSON");
+        assert_summary(&human, &json, &version);
+        if self.tf.at_least((1, 12, 0)) {
+            assert_planned_identities(&json, &version);
+        }
+        Shown { human, json }
     }
 
     /// The state as `terraform show -json` prints it.
@@ -145,6 +193,105 @@ impl Fixture {
             .iter()
             .filter(|r| r.method.as_str() == method)
             .count()
+    }
+}
+
+/// A saved plan as a person and a program see it.
+pub struct Shown {
+    /// `terraform plan`'s human output.
+    pub human: String,
+    /// `terraform show -json` of the saved plan.
+    pub json: Json,
+}
+
+/// `stderr` without the log lines a test asked for with `TF_LOG` (each starts with a timestamp).
+fn not_logs(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|line| {
+            let stamp = line.get(..11).unwrap_or("");
+            !(stamp.len() == 11
+                && stamp.as_bytes()[4] == b'-'
+                && stamp.as_bytes()[10] == b'T'
+                && stamp[..4].bytes().all(|b| b.is_ascii_digit()))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The human plan says what the JSON plan holds: "Plan: A to add, C to change, D to destroy"
+/// (imports too, on Terraform >= 1.5) counted from `resource_changes`, or "No changes." when
+/// nothing changes. A plan that changes only outputs says so instead.
+fn assert_summary(human: &str, plan: &Json, version: &str) {
+    let changes = actions(plan);
+    let count = |action: &str| {
+        changes
+            .iter()
+            .filter(|(_, a)| a.iter().any(|x| x == action))
+            .count()
+    };
+    let (add, change, destroy) = (count("create"), count("update"), count("delete"));
+    let imports = plan["resource_changes"].as_array().map_or(0, |rs| {
+        rs.iter()
+            .filter(|r| !r["change"]["importing"].is_null())
+            .count()
+    });
+    let folded = folded(human);
+    if add + change + destroy + imports == 0 {
+        assert!(
+            folded.contains("No changes.") || folded.contains("Changes to Outputs:"),
+            "terraform {version}: the plan changes nothing but does not say so:\n{human}"
+        );
+        return;
+    }
+    let summary = if imports > 0 {
+        format!(
+            "Plan: {imports} to import, {add} to add, {change} to change, {destroy} to destroy."
+        )
+    } else {
+        format!("Plan: {add} to add, {change} to change, {destroy} to destroy.")
+    };
+    assert!(
+        folded.contains(&summary),
+        "terraform {version}: the human plan lacks {summary:?} ({changes:?}):\n{human}"
+    );
+}
+
+/// On Terraform >= 1.12, each change of one of our resources plans its identity as a provider
+/// must: none for a create (a replacement's create half included), the stored one for an
+/// update, a destroy or no change. A planned identity that was unknown could not have been
+/// marshalled at all.
+pub fn assert_planned_identities(plan: &Json, version: &str) {
+    let changes = plan["resource_changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for rc in changes.iter().filter(|rc| {
+        rc["mode"] == "managed"
+            && rc["type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("supabase_"))
+    }) {
+        let change = &rc["change"];
+        let address = rc["address"].as_str().unwrap_or("");
+        let acts: Vec<&str> = change["actions"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Json::as_str).collect())
+            .unwrap_or_default();
+        let after = change.get("after_identity").unwrap_or(&Json::Null);
+        let before = change.get("before_identity").unwrap_or(&Json::Null);
+        if acts.contains(&"create") {
+            assert!(
+                after.is_null(),
+                "terraform {version}: {address} ({acts:?}) plans an identity for an object yet \
+                 to be made: {change:#}"
+            );
+        } else if !before.is_null() {
+            assert_eq!(
+                after, before,
+                "terraform {version}: {address} ({acts:?}) keeps its stored identity: {change:#}"
+            );
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //!
 //! With `TF_TEST_MANIFEST_DIR` set, every run and every [`skip`] is recorded there (see
 //! [`record`]), so `scripts/check-matrix.py` can tell that each Terraform ran what it should.
+//! A version with a list `tests/matrix-<version>.txt` runs only the tests listed ([`selected`]).
 
 #![allow(dead_code)]
 
@@ -53,9 +54,24 @@ fn probe(path: &Path) -> Option<Terraform> {
     })
 }
 
-/// Every Terraform >= 1.0 the suite was given. With `CI` set, a binary named in
-/// `TF_TEST_TERRAFORM_EXTRA` that does not run fails the suite instead of being skipped.
+/// Every Terraform >= 1.0 the suite was given that runs the current test, each version once,
+/// oldest first. With `CI` set, a binary named in `TF_TEST_TERRAFORM_EXTRA` that does not run
+/// fails the suite instead of being skipped. A version with a list `tests/matrix-<version>.txt`
+/// runs only the tests listed there (see [`selected`]).
 pub fn all() -> Vec<Terraform> {
+    let mut found = given();
+    found.retain(|tf| selected(tf, &current_test()));
+    assert!(
+        !found.is_empty(),
+        "no Terraform given runs {}: every version's list leaves it out",
+        current_test()
+    );
+    found
+}
+
+/// Every Terraform >= 1.0 the suite was given, each version once (the first binary found for
+/// it), oldest first.
+pub fn given() -> Vec<Terraform> {
     let mut found = Vec::new();
     if let Some(path) = which("terraform") {
         if let Some(tf) = probe(&path) {
@@ -76,12 +92,41 @@ pub fn all() -> Vec<Terraform> {
         }
     }
     found.retain(|tf| tf.version >= (1, 0, 0));
-    found.dedup_by(|a, b| a.version == b.version);
+    let mut seen = BTreeSet::new();
+    found.retain(|tf| seen.insert(tf.version));
+    found.sort_by_key(|tf| tf.version);
     assert!(
         !found.is_empty(),
         "no Terraform >= 1.0 found: put terraform on PATH or set TF_TEST_TERRAFORM_EXTRA"
     );
     found
+}
+
+/// The newest Terraform given (whether or not its list selects the current test).
+pub fn newest() -> Terraform {
+    given().pop().expect("a Terraform")
+}
+
+/// Whether `tf` runs `test` (`<crate>::<name>`): every version does, except one with a
+/// committed list `tests/matrix-<version>.txt`, which runs exactly the tests it names (one
+/// `<crate>::<name>` a line; `#` starts a comment). Such a version is a spot check of the
+/// features it introduced; `scripts/check-matrix.py` fails if a listed test did not run on it.
+pub fn selected(tf: &Terraform, test: &str) -> bool {
+    let list = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(format!("matrix-{}.txt", tf.version_string()));
+    match std::fs::read_to_string(&list) {
+        Ok(text) => text
+            .lines()
+            .map(|line| line.split('#').next().unwrap_or("").trim())
+            .any(|line| line.split_whitespace().next() == Some(test)),
+        Err(_) => true,
+    }
+}
+
+/// `<test crate>::<test name>`, as the manifest and the matrix lists name the running test.
+pub fn current_test() -> String {
+    format!("{}::{}", env!("CARGO_CRATE_NAME"), test_name())
 }
 
 /// The Terraform on PATH, if it runs (any version).

@@ -12,8 +12,9 @@ use supabase_simulator::{
 };
 use terraform_provider_supabase::secret::Secret;
 use terraform_provider_supabase::supabase::{
-    is_masked, ApiError, Backoff, Client, ClientConfig, Deleted, ErrorKind, Freshness, KeyType,
-    KeyUpdate, NewKey, Permission, RetryNotice, SecretValue, USER_AGENT,
+    is_masked, set_request_hook, ApiError, Backoff, Client, ClientConfig, Deleted, ErrorKind,
+    Exchange, Freshness, KeyType, KeyUpdate, NewKey, Outcome, Permission, RetryNotice, SecretValue,
+    USER_AGENT,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
@@ -974,6 +975,128 @@ async fn https_trusts_a_private_ca_from_ssl_cert_file() {
     );
 }
 
+/// A local port nobody listens on (it was bound a moment ago, then let go).
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// An endpoint nobody listens on: the error names the URL the client tried, never the token.
+#[tokio::test]
+async fn a_connection_error_names_the_url_it_tried() {
+    let port = closed_port();
+    let api = Client::new(ClientConfig {
+        endpoint: format!("http://127.0.0.1:{port}").parse().unwrap(),
+        access_token: Secret::new(TOKEN),
+        request_timeout: Duration::from_secs(5),
+        max_retries: 1,
+    })
+    .unwrap()
+    .with_backoff(FAST);
+    let cancel = CancellationToken::new();
+    let e = api.list_keys(&cancel, REF).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
+    assert_eq!(e.attempts(), 2, "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains(&format!(
+            "could not connect to http://127.0.0.1:{port}/v1/projects/{REF}/api-keys ("
+        )),
+        "{text}"
+    );
+    assert!(!text.contains(TOKEN), "{text}");
+}
+
+/// The request hook is told every attempt, once it has ended: what was asked (method, path and
+/// query), how it ended (the status, or the transport failure), how long it took, which attempt
+/// it was, and the rate-limit headers; never the token. Requests to one project of its own are
+/// watched, as the hook is the process's.
+#[tokio::test]
+async fn the_request_hook_is_told_every_attempt() {
+    const WATCHED: &str = "hookedprojectrefhere";
+    let seen: Arc<Mutex<Vec<Exchange>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    set_request_hook(move |exchange| {
+        if exchange.target.contains(WATCHED) {
+            record.lock().unwrap().push(exchange.clone());
+        }
+    });
+    let sim = simulator(SimulatorConfig {
+        rate_limit: Some(RateLimit::default()),
+        ..SimulatorConfig::default()
+    })
+    .await;
+    sim.add_project(WATCHED);
+    sim.add_fault(FaultRule::times(
+        on(Method::GET, KEYS),
+        1,
+        FaultAction::Status(503),
+    ));
+    let api = client(&sim);
+    let cancel = CancellationToken::new();
+    api.list_keys(&cancel, WATCHED).await.unwrap();
+    api.create_key(
+        &cancel,
+        WATCHED,
+        &new_key("hooked_key", KeyType::Secret),
+        &unclaimed,
+    )
+    .await
+    .unwrap();
+    let unreachable = Client::new(ClientConfig {
+        endpoint: format!("http://127.0.0.1:{}", closed_port())
+            .parse()
+            .unwrap(),
+        access_token: Secret::new(TOKEN),
+        request_timeout: Duration::from_secs(5),
+        max_retries: 0,
+    })
+    .unwrap();
+    unreachable.list_keys(&cancel, WATCHED).await.unwrap_err();
+
+    let seen = seen.lock().unwrap().clone();
+    let list = format!("/v1/projects/{WATCHED}/api-keys");
+    let told: Vec<(&str, &str, Option<u16>, u32, u32)> = seen
+        .iter()
+        .map(|e| {
+            let status = match e.outcome {
+                Outcome::Status(status) => Some(status),
+                Outcome::Failed { .. } => None,
+            };
+            let attempt = (e.attempt, e.max_attempts);
+            (
+                e.method.as_str(),
+                e.target.as_str(),
+                status,
+                attempt.0,
+                attempt.1,
+            )
+        })
+        .collect();
+    let create = format!("{list}?reveal=true");
+    assert_eq!(
+        told,
+        [
+            ("GET", list.as_str(), Some(503), 1, 4),
+            ("GET", list.as_str(), Some(200), 2, 4),
+            ("POST", create.as_str(), Some(201), 1, 4),
+            ("GET", list.as_str(), None, 1, 1),
+        ]
+    );
+    for answered in &seen[..3] {
+        assert_eq!(answered.rate_limit.limit.as_deref(), Some("120"));
+        assert!(answered.rate_limit.remaining.is_some() && answered.rate_limit.reset.is_some());
+        assert!(answered.elapsed < Duration::from_secs(5));
+    }
+    let Outcome::Failed { kind, cause } = &seen[3].outcome else {
+        panic!("{:?}", seen[3])
+    };
+    assert_eq!(*kind, "connect");
+    assert!(!cause.is_empty());
+    assert_eq!(seen[3].rate_limit, Default::default());
+    assert!(!format!("{seen:?}").contains(TOKEN));
+}
+
 /// The resource layer runs these calls in spawned tasks.
 #[test]
 fn the_calls_are_send() {
@@ -1161,6 +1284,12 @@ async fn requests_are_paced_by_the_rate_limit_headers_so_none_is_refused() {
         paced.lock().unwrap().len() >= 7,
         "the requests beyond the first window were held back: {:?}",
         paced.lock().unwrap()
+    );
+    // Only a request that was held back is told as a wait (the first one never is).
+    let waits = paced.lock().unwrap().clone();
+    assert!(
+        waits.len() < 12 && waits.iter().all(|w| *w >= Duration::from_millis(1)),
+        "{waits:?}"
     );
     assert_eq!(sim.keys(REF).len(), 12);
 }

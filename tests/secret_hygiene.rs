@@ -1,16 +1,21 @@
 //! Secret hygiene, on every Terraform the suite is given: with `TF_LOG=TRACE` written to a log
 //! file, neither an apply, an import, a failing apply (a storm of 500s, a forced panic) nor an
 //! error shows an API key's secret or the access token, in the log (Terraform's lines and the
-//! provider's), on stdout or on stderr. Plans and state mark `api_key` sensitive, and a plain
-//! http endpoint off this machine draws a warning that the token travels in clear.
+//! provider's), on stdout or on stderr. The DEBUG log shows each HTTP exchange (method, path,
+//! status, duration, attempt, rate-limit headers), still without a token or a secret. Plans and
+//! state mark `api_key` sensitive, and a plain http endpoint off this machine draws a warning
+//! that the token travels in clear.
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Output;
 
 use serde_json::{json, Value as Json};
-use supabase_simulator::{FaultAction, FaultRule, KeySeed, RequestMatcher};
+use supabase_simulator::{
+    FaultAction, FaultRule, KeySeed, RateLimit, RequestMatcher, SimulatorConfig,
+};
 use support::acceptance::{folded, resource, Fixture, PROJECT, TOKEN};
 use support::terraform::{self, assert_success, text, Terraform};
 
@@ -59,15 +64,31 @@ struct Logged {
 /// Runs `terraform ARGS` with `TF_LOG=TRACE` and `TF_LOG_PATH` set to a fresh file in the work
 /// dir, and collects the log and both streams.
 async fn run_logged(fx: &mut Fixture, label: &str, args: &[&str]) -> (Output, Logged) {
+    run_logged_at(fx, label, ("TF_LOG", "TRACE"), args).await
+}
+
+/// [`run_logged`] with the log level set by `variable=level`: `TF_LOG` (Terraform's and the
+/// provider's level) or `TF_LOG_PROVIDER` (the provider's only); the other one is left empty.
+async fn run_logged_at(
+    fx: &mut Fixture,
+    label: &str,
+    (variable, level): (&str, &str),
+    args: &[&str],
+) -> (Output, Logged) {
     let path: PathBuf = fx.work.root().join(format!("{label}.log"));
     let _ = std::fs::remove_file(&path);
-    fx.set_env("TF_LOG", "TRACE");
+    for name in ["TF_LOG", "TF_LOG_PROVIDER"] {
+        fx.set_env(name, if name == variable { level } else { "" });
+    }
     fx.set_env("TF_LOG_PATH", path.to_str().expect("utf-8 path"));
     let output = fx.run(args).await;
     let log = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{label}: no log at {}: {e}", path.display()));
     let logged = Logged {
-        label: format!("terraform {} {label}", fx.tf.version_string()),
+        label: format!(
+            "terraform {} {label} ({variable}={level})",
+            fx.tf.version_string()
+        ),
         log,
         stdout: text(&output.stdout),
         stderr: text(&output.stderr),
@@ -453,6 +474,198 @@ async fn a_forced_panic_is_an_error_that_shows_the_secret_redacted() {
     }
 }
 
+/// The provider's request lines (`Management API request: key=value ...`, as Terraform prints
+/// the hclog fields), each with its level and fields.
+fn request_lines(provider: &[&str]) -> Vec<(String, BTreeMap<String, String>)> {
+    const MESSAGE: &str = "provider.terraform-provider-supabase: Management API request: ";
+    provider
+        .iter()
+        .filter_map(|line| {
+            let at = line.find(MESSAGE)?;
+            let level = line[..at]
+                .split(['[', ']'])
+                .nth(1)
+                .unwrap_or_default()
+                .to_string();
+            Some((level, fields(&line[at + MESSAGE.len()..])))
+        })
+        .collect()
+}
+
+/// `key=value key="quoted value"` into a map (Terraform quotes values with spaces, Go-style).
+fn fields(text: &str) -> BTreeMap<String, String> {
+    let mut fields = BTreeMap::new();
+    let mut rest = text.trim_start();
+    while let Some(eq) = rest.find('=') {
+        let key = rest[..eq].to_string();
+        rest = &rest[eq + 1..];
+        let value = if let Some(quoted) = rest.strip_prefix('"') {
+            let mut value = String::new();
+            let mut chars = quoted.char_indices();
+            let mut end = quoted.len();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => value.extend(chars.next().map(|(_, c)| c)),
+                    '"' => {
+                        end = i + 1;
+                        break;
+                    }
+                    c => value.push(c),
+                }
+            }
+            rest = &quoted[end..];
+            value
+        } else {
+            let end = rest.find(' ').unwrap_or(rest.len());
+            let value = rest[..end].to_string();
+            rest = &rest[end..];
+            value
+        };
+        fields.insert(key, value);
+        rest = rest.trim_start();
+    }
+    fields
+}
+
+/// `TF_LOG_PROVIDER=DEBUG` (what a user sets to see what the provider did), `TF_LOG=DEBUG` and
+/// `TF_LOG=TRACE`: an apply that creates a secret key logs each of its HTTP exchanges at DEBUG,
+/// one line per request the API received, with method, path and query, status, duration,
+/// attempt and the rate-limit headers; the endpoint once, at configure; no rate-limit wait, as
+/// there was none; and neither the token nor the secret, anywhere.
+#[tokio::test]
+async fn the_debug_log_shows_each_request_without_a_token_or_secret() {
+    let keys_path = format!("/v1/projects/{PROJECT}/api-keys");
+    for tf in terraform::all() {
+        for (variable, level) in [
+            ("TF_LOG_PROVIDER", "DEBUG"),
+            ("TF_LOG", "DEBUG"),
+            ("TF_LOG", "TRACE"),
+        ] {
+            let config = SimulatorConfig {
+                rate_limit: Some(RateLimit::default()),
+                ..SimulatorConfig::default()
+            };
+            let mut fx = Fixture::with_config(&tf, config).await;
+            fx.config(&key_config("logged_key", "debug log"));
+            let (output, logged) = run_logged_at(
+                &mut fx,
+                &format!("apply-{}", level.to_ascii_lowercase()),
+                (variable, level),
+                &["apply", "-auto-approve", "-input=false", "-no-color"],
+            )
+            .await;
+            let label = logged.label.clone();
+            assert_success(&output, &label);
+            let (provider, _) = split_log(&logged.log);
+            let lines = request_lines(&provider);
+
+            // One line per request the API received, saying what the API saw.
+            let mut logged_requests: Vec<(String, String, String)> = lines
+                .iter()
+                .map(|(_, f)| {
+                    let field = |name: &str| f.get(name).cloned().unwrap_or_default();
+                    (field("method"), field("path"), field("status"))
+                })
+                .collect();
+            let mut received: Vec<(String, String, String)> = fx
+                .requests()
+                .iter()
+                .map(|r| {
+                    let query = r
+                        .query
+                        .as_ref()
+                        .map(|q| format!("?{q}"))
+                        .unwrap_or_default();
+                    let status = r.status.map(|s| s.to_string()).unwrap_or_default();
+                    (r.method.to_string(), format!("{}{query}", r.path), status)
+                })
+                .collect();
+            logged_requests.sort();
+            received.sort();
+            assert_eq!(
+                logged_requests,
+                received,
+                "{label}: the request lines are not the requests the API received:\n{}",
+                provider.join("\n")
+            );
+            let created = (
+                "POST".to_string(),
+                format!("{keys_path}?reveal=true"),
+                "201".to_string(),
+            );
+            let listed = ("GET".to_string(), keys_path.clone(), "200".to_string());
+            for expected in [&created, &listed] {
+                assert!(
+                    logged_requests.contains(expected),
+                    "{label}: no request line for {expected:?}: {logged_requests:?}"
+                );
+            }
+            for (line_level, f) in &lines {
+                assert_eq!(line_level, "DEBUG", "{label}: {f:?}");
+                let duration: f64 = f["duration_ms"]
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{label}: duration_ms {f:?}"));
+                assert!(duration >= 0.0, "{label}: {f:?}");
+                assert_eq!(f["attempt"], "1", "{label}: no retry was needed: {f:?}");
+                assert_eq!(f["max_attempts"], "6", "{label}: {f:?}");
+                // The simulator sends the documented limit's headers, as the API does.
+                assert_eq!(f["x_ratelimit_limit"], "120", "{label}: {f:?}");
+                let remaining: u32 = f["x_ratelimit_remaining"]
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{label}: x_ratelimit_remaining {f:?}"));
+                assert!(remaining < 120, "{label}: {f:?}");
+                assert!(f.contains_key("x_ratelimit_reset"), "{label}: {f:?}");
+                for absent in ["error", "cause"] {
+                    assert!(!f.contains_key(absent), "{label}: {f:?}");
+                }
+            }
+
+            // The endpoint, once per configured provider process.
+            let configured: Vec<&&str> = provider
+                .iter()
+                .filter(|l| l.contains("configured the Management API client"))
+                .collect();
+            assert!(
+                !configured.is_empty()
+                    && configured.iter().all(|l| {
+                        l.contains("[INFO]")
+                            && l.contains(&format!("endpoint={}/", fx.sim.base_url()))
+                            && l.contains("access_token_from=SUPABASE_ACCESS_TOKEN")
+                    }),
+                "{label}: {configured:#?}"
+            );
+            // No request was held back, so no wait is logged.
+            assert!(
+                !provider
+                    .iter()
+                    .any(|l| l.contains("rate-limit window") || l.contains("wait_ms=0")),
+                "{label}: a rate-limit wait was logged:\n{}",
+                provider.join("\n")
+            );
+
+            let mut secrets = Secrets::new();
+            secrets.server_keys(&fx);
+            assert_eq!(secrets.0.len(), 4, "{label}: one key and the token");
+            assert_no_secrets(&[logged], &secrets);
+        }
+    }
+}
+
+#[test]
+fn request_line_fields_are_read_like_terraform_prints_them() {
+    let line = "2026-12-02T06:25:51.118Z [DEBUG] provider.terraform-provider-supabase: Management \
+                API request: max_attempts=2 duration_ms=0.8 error=connect method=GET \
+                @module=provider cause=\"client error (Connect): say \\\"no\\\"\" attempt=1";
+    let lines = request_lines(&[line]);
+    assert_eq!(lines.len(), 1);
+    let (level, f) = &lines[0];
+    assert_eq!(level, "DEBUG");
+    assert_eq!(f["cause"], "client error (Connect): say \"no\"");
+    assert_eq!(f["attempt"], "1");
+    assert_eq!(f["@module"], "provider");
+    assert_eq!(f["duration_ms"], "0.8");
+}
+
 /// A human plan or state view: `api_key` reads `(sensitive value)` wherever it is shown (an
 /// update plan hides it among the unchanged attributes unless `shown`), and the secret never
 /// appears.
@@ -609,7 +822,13 @@ async fn a_refused_token_is_never_echoed() {
         runs.push(config_run);
         for run in &runs {
             let shown = folded(&run.stderr);
-            for expect in ["HTTP 401", "the access token was refused"] {
+            for expect in [
+                "HTTP 401",
+                "the access token was refused",
+                // Where the new token goes.
+                "put it where this one came from: the provider's `access_token` argument or, \
+                 when that is not set, the SUPABASE_ACCESS_TOKEN environment variable",
+            ] {
                 assert!(shown.contains(expect), "{}: {shown}", run.label);
             }
         }

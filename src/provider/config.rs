@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
+use crate::log_at;
 use crate::plugin::diag::Diagnostics;
+use crate::plugin::log::Level;
 use crate::plugin::schema::{Attribute, Schema, Validator};
 use crate::plugin::value::path::AttributePath;
 use crate::plugin::value::{Type, Value};
@@ -111,6 +113,11 @@ pub fn resolve(config: &Value, env: &Environment, diags: &mut Diagnostics) -> Co
         return Configuration::Deferred;
     }
     let root = AttributePath::root();
+    let token_from = if token.as_str().is_some() {
+        "the provider's access_token argument"
+    } else {
+        TOKEN_ENV
+    };
     let access_token = match token.as_str().or(env.access_token.as_deref()) {
         Some(t) if !t.trim().is_empty() => Secret::new(t.trim()),
         _ => {
@@ -194,12 +201,29 @@ pub fn resolve(config: &Value, env: &Environment, diags: &mut Diagnostics) -> Co
             }
         },
     };
+    log_at!(
+        Level::Info,
+        "configured the Management API client",
+        "endpoint" = without_credentials(&endpoint),
+        "request_timeout_ms" = request_timeout.as_millis(),
+        "max_retries" = max_retries,
+        "access_token_from" = token_from,
+    );
     Configuration::Ready(Settings {
         endpoint,
         access_token,
         request_timeout,
         max_retries,
     })
+}
+
+/// The endpoint as a log line may show it: a user name or password in it (which the client
+/// refuses anyway) is left out.
+fn without_credentials(url: &url::Url) -> url::Url {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown
 }
 
 fn is_loopback(url: &url::Url) -> bool {
@@ -466,6 +490,15 @@ mod tests {
         );
         assert_eq!(resolved, Configuration::Deferred);
         assert!(!diags.has_errors());
+    }
+
+    #[test]
+    fn the_logged_endpoint_holds_no_credentials() {
+        let url = url::Url::parse("https://user:pw@api.example.com/base").unwrap();
+        assert_eq!(
+            without_credentials(&url).as_str(),
+            "https://api.example.com/base"
+        );
     }
 
     #[test]

@@ -120,7 +120,11 @@ fn log_retry(notice: &RetryNotice) {
 }
 
 /// A request held back to stay within the API's rate limit, so a slow apply explains itself.
+/// Requests that did not wait say nothing here (each request has its own DEBUG line).
 fn log_pacing(action: &str, waited: std::time::Duration) {
+    if waited.is_zero() {
+        return;
+    }
     log_at!(
         Level::Info,
         "waited for the Management API's rate-limit window",

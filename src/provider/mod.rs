@@ -5,6 +5,7 @@ mod api_keys_data_source;
 mod config;
 mod data;
 mod ephemeral_secret_key;
+mod request_log;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub const SOURCE_ADDRESS: &str = "registry.terraform.io/supabase-rs/supabase";
 
 /// Serves the provider as Terraform runs it (or, with `debug`, for reattaching).
 pub fn serve(debug: bool) -> ExitCode {
+    request_log::install();
     serve::run(
         Arc::new(SupabaseProvider::default()),
         ServeOptions {

@@ -148,7 +148,9 @@ impl ApiError {
                 format!(
                     "the access token was refused (HTTP 401{said}): it is invalid, expired or \
                      revoked. Create a new access token \
-                     (https://supabase.com/dashboard/account/tokens) and configure that one"
+                     (https://supabase.com/dashboard/account/tokens) and put it where this one \
+                     came from: the provider's `access_token` argument or, when that is not \
+                     set, the SUPABASE_ACCESS_TOKEN environment variable"
                 ),
             ),
             403 => {
@@ -257,34 +259,44 @@ impl ApiError {
         error
     }
 
-    /// No connection could be made; nothing was sent.
-    pub(crate) fn connect(op: &Operation, cause: &str, timeout: Option<Duration>) -> Self {
+    /// No connection could be made to `url`; nothing was sent.
+    pub(crate) fn connect(
+        op: &Operation,
+        url: &url::Url,
+        cause: &str,
+        timeout: Option<Duration>,
+    ) -> Self {
         let hint = if cause.contains("certificate") || cause.contains("UnknownIssuer") {
             " The server's TLS certificate is not trusted: if it is signed by a private CA, \
              set SSL_CERT_FILE to a PEM file holding that CA"
         } else {
             " Check the endpoint URL, the network and any proxy settings (HTTPS_PROXY, NO_PROXY)"
         };
-        let what = match timeout {
-            Some(t) => format!("could not connect within {}", show_duration(t)),
-            None => "could not connect".to_owned(),
-        };
+        let within = timeout
+            .map(|t| format!(" within {}", show_duration(t)))
+            .unwrap_or_default();
         ApiError::new(
             ErrorKind::Connection,
             op,
-            format!("{what} to the Management API ({cause}).{hint}"),
+            format!("could not connect to {url}{within} ({cause}).{hint}"),
         )
     }
 
-    /// The request may have been sent, but no (complete) answer came.
-    pub(crate) fn transport(op: &Operation, cause: &str, timeout: Option<Duration>) -> Self {
+    /// The request to `url` may have been sent, but no (complete) answer came.
+    pub(crate) fn transport(
+        op: &Operation,
+        url: &url::Url,
+        cause: &str,
+        timeout: Option<Duration>,
+    ) -> Self {
         match timeout {
             Some(t) => ApiError::new(
                 ErrorKind::Timeout,
                 op,
                 format!(
-                    "no complete answer within the request timeout of {} ({cause}); the API or \
-                     the network is slow or unreachable: retry, or raise the request timeout",
+                    "no complete answer within the request timeout of {} from {url} ({cause}); \
+                     the API or the network is slow or unreachable: retry, or raise the request \
+                     timeout",
                     show_duration(t)
                 ),
             ),
@@ -292,8 +304,8 @@ impl ApiError {
                 ErrorKind::Connection,
                 op,
                 format!(
-                    "the connection failed before a complete answer arrived ({cause}); check \
-                     the network and any proxy, then retry"
+                    "the connection failed before a complete answer arrived from {url} \
+                     ({cause}); check the network and any proxy, then retry"
                 ),
             ),
         }
@@ -415,6 +427,13 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("invalid, expired or revoked"), "{text}");
         assert!(text.contains("Create a new access token"), "{text}");
+        assert!(
+            text.contains(
+                "put it where this one came from: the provider's `access_token` argument or, \
+                 when that is not set, the SUPABASE_ACCESS_TOKEN environment variable"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
@@ -501,20 +520,42 @@ mod tests {
         let e = ApiError::from_status(&op_get(false), &status(503, None));
         assert_eq!(e.kind(), ErrorKind::Server);
         assert!(e.to_string().contains("HTTP 503"));
+        let url = url::Url::parse("https://api.example.com/v1/projects/p/api-keys").unwrap();
         let e = ApiError::transport(
             &op_get(false),
+            &url,
             "timed out",
             Some(Duration::from_millis(300)),
         );
         assert_eq!(e.kind(), ErrorKind::Timeout);
-        assert!(e.to_string().contains("300 ms"));
+        assert!(e.to_string().contains(
+            "no complete answer within the request timeout of 300 ms from \
+             https://api.example.com/v1/projects/p/api-keys (timed out)"
+        ));
+        let e = ApiError::transport(&op_get(false), &url, "connection reset", None);
+        assert_eq!(e.kind(), ErrorKind::Connection);
+        assert!(e.to_string().contains(
+            "the connection failed before a complete answer arrived from \
+             https://api.example.com/v1/projects/p/api-keys (connection reset)"
+        ));
         let e = ApiError::connect(
             &op_get(false),
+            &url,
             "invalid peer certificate: UnknownIssuer",
             None,
         );
         assert_eq!(e.kind(), ErrorKind::Connection);
         assert!(e.to_string().contains("SSL_CERT_FILE"));
+        let e = ApiError::connect(
+            &op_get(false),
+            &url,
+            "tcp connect error",
+            Some(Duration::from_secs(30)),
+        );
+        assert!(e.to_string().contains(
+            "could not connect to https://api.example.com/v1/projects/p/api-keys within 30 s \
+             (tcp connect error). Check the endpoint URL"
+        ));
         let e = ApiError::from_status(&op_get(false), &status(301, None));
         assert_eq!(e.kind(), ErrorKind::InvalidResponse);
     }

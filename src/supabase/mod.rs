@@ -2,7 +2,8 @@
 //!
 //! - `client`: configuration, the connection pool, list/get/update/delete.
 //! - `create`: create, with reconciliation when the outcome of a create is unknown.
-//! - `transport`: one request and its retries; `retry`: when and how long to wait.
+//! - `transport`: one request and its retries, each attempt told to the request hook
+//!   ([`set_request_hook`]); `retry`: when and how long to wait.
 //! - `key_lists`: one list request per project shared by every read; `pacing`: holding
 //!   requests back before the rate limit is reached.
 //! - `keys`: key types, request bodies, decoding of answers.
@@ -31,3 +32,4 @@ pub use keys::{is_masked, ApiKey, KeyType, KeyUpdate, NewKey, SecretValue, MASK_
 pub use reconcile::CLOCK_SKEW;
 pub use retry::{Backoff, INITIAL_BACKOFF, MAX_BACKOFF, MAX_SERVER_WAIT};
 pub use tls::CERT_FILE_ENV;
+pub use transport::{set_request_hook, Exchange, Outcome, RateLimitHeaders};

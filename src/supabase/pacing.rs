@@ -129,7 +129,7 @@ pub(crate) struct Permit<'a> {
     pacer: &'a Pacer,
     bucket: Bucket,
     quota: Option<Quota>,
-    /// How long the request was held back.
+    /// How long the request was held back: zero when it went at once.
     pub waited: Duration,
 }
 
@@ -149,6 +149,7 @@ impl Pacer {
     /// Waits until one more request may be sent to `bucket`; `None` when cancelled first.
     pub async fn acquire(&self, bucket: Bucket, cancel: &CancellationToken) -> Option<Permit<'_>> {
         let started = Instant::now();
+        let mut held = false;
         loop {
             // Registered before deciding, so an answer in between is not missed.
             let answered = self.answered.notified();
@@ -160,11 +161,17 @@ impl Pacer {
                         pacer: self,
                         bucket,
                         quota: None,
-                        waited: started.elapsed(),
-                    })
+                        // Deciding takes a moment too; only a hold-back is a wait.
+                        waited: if held {
+                            started.elapsed()
+                        } else {
+                            Duration::ZERO
+                        },
+                    });
                 }
                 Decision::Wait(until) => until,
             };
+            held = true;
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return None,
@@ -325,11 +332,25 @@ mod tests {
         }
     }
 
+    /// On the real clock, where deciding takes time: a request that is not held back reports no
+    /// wait (so no "waited for the window" line is logged for it).
+    #[tokio::test]
+    async fn a_request_that_goes_at_once_waited_zero() {
+        let pacer = Pacer::default();
+        let cancel = CancellationToken::new();
+        for remaining in [None, Some(100)] {
+            let permit = pacer.acquire(bucket(), &cancel).await.unwrap();
+            assert_eq!(permit.waited, Duration::ZERO, "{remaining:?} left");
+            permit.answered(remaining.and_then(|r| quota(r, 60)));
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_waiting_request_goes_when_the_window_ends_and_cancel_stops_it() {
         let pacer = Pacer::default();
         let cancel = CancellationToken::new();
         let first = pacer.acquire(bucket(), &cancel).await.unwrap();
+        assert_eq!(first.waited, Duration::ZERO, "nothing known: no wait");
         first.answered(quota(0, 5));
         let started = Instant::now();
         let permit = pacer.acquire(bucket(), &cancel).await.unwrap();

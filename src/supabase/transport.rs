@@ -1,9 +1,11 @@
 //! One request, tried again while that is safe: the budget is `max_retries`, every
 //! wait can be cancelled, and a request once sent is always waited for (its answer
-//! decides what happened; abandoning it would leave that unknown).
+//! decides what happened; abandoning it would leave that unknown). Each attempt, once ended,
+//! is told to the process's request hook ([`set_request_hook`]) as an [`Exchange`].
 
 use std::error::Error as StdError;
-use std::time::Duration;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION};
 use reqwest::Method;
@@ -57,6 +59,80 @@ impl Failure {
             Failure::Error(e) | Failure::Ambiguous(e) => e,
         }
     }
+}
+
+/// One attempt of a request, as told to the request hook once it has ended. Nothing in it is
+/// secret: the access token travels in a header, which is not part of it; the query is at most
+/// `reveal=true`; and a failure's cause has the token scrubbed out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exchange {
+    /// `GET`, `POST`, `PATCH` or `DELETE`.
+    pub method: String,
+    /// The URL's path and query, e.g. `/v1/projects/abcdefghijklmnopqrst/api-keys?reveal=true`.
+    pub target: String,
+    pub outcome: Outcome,
+    /// From sending the request to the end of the answer's body (or the failure).
+    pub elapsed: Duration,
+    /// This attempt (1-based), of at most `max_attempts`.
+    pub attempt: u32,
+    pub max_attempts: u32,
+    /// The answer's `X-RateLimit-*` headers, each when present and a plain number.
+    pub rate_limit: RateLimitHeaders,
+}
+
+/// How an attempt ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// An answer came, with this status.
+    Status(u16),
+    /// No answer: `kind` is `connect`, `connect timeout` or `untrusted certificate` when
+    /// nothing was sent, `timeout` or `connection broken` when the request may have been;
+    /// `cause` is the transport's own description.
+    Failed { kind: &'static str, cause: String },
+}
+
+/// `X-RateLimit-Limit`, `-Remaining` and `-Reset` as an answer carried them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RateLimitHeaders {
+    pub limit: Option<String>,
+    pub remaining: Option<String>,
+    pub reset: Option<String>,
+}
+
+impl RateLimitHeaders {
+    fn from_headers(headers: &HeaderMap) -> Self {
+        // Numbers only (the reset may have a fraction): anything else is not the API's, and
+        // is not repeated.
+        let number = |name: &str| {
+            let text = headers.get(name)?.to_str().ok()?.trim();
+            (!text.is_empty()
+                && text.len() <= 20
+                && text.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+            .then(|| text.to_owned())
+        };
+        RateLimitHeaders {
+            limit: number("x-ratelimit-limit"),
+            remaining: number("x-ratelimit-remaining"),
+            reset: number("x-ratelimit-reset"),
+        }
+    }
+}
+
+type RequestHook = Arc<dyn Fn(&Exchange) + Send + Sync>;
+
+static REQUEST_HOOK: RwLock<Option<RequestHook>> = RwLock::new(None);
+
+/// Calls `hook` after every attempt of every request of every client in this process (e.g. to
+/// log it), replacing any hook set before.
+pub fn set_request_hook(hook: impl Fn(&Exchange) + Send + Sync + 'static) {
+    *REQUEST_HOOK.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(hook));
+}
+
+fn request_hook() -> Option<RequestHook> {
+    REQUEST_HOOK
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
 }
 
 /// How one attempt ended.
@@ -120,6 +196,52 @@ impl Attempt {
             Attempt::Broken { cause, .. } => format!("connection failed: {cause}"),
         }
     }
+
+    /// The attempt as the request hook is told it, the token scrubbed from any cause.
+    fn outcome(&self, token: &str) -> Outcome {
+        let (kind, cause) = match self {
+            Attempt::Answered { status, .. } => return Outcome::Status(*status),
+            Attempt::NotSent {
+                untrusted: true,
+                cause,
+                ..
+            } => ("untrusted certificate", cause),
+            Attempt::NotSent {
+                timeout: true,
+                cause,
+                ..
+            } => ("connect timeout", cause),
+            Attempt::NotSent { cause, .. } => ("connect", cause),
+            Attempt::Broken {
+                timeout: true,
+                cause,
+            } => ("timeout", cause),
+            Attempt::Broken { cause, .. } => ("connection broken", cause),
+        };
+        let cause = if token.is_empty() {
+            cause.clone()
+        } else {
+            cause.replace(token, "<redacted>")
+        };
+        Outcome::Failed { kind, cause }
+    }
+
+    fn rate_limit(&self) -> RateLimitHeaders {
+        match self {
+            Attempt::Answered { headers, .. } => RateLimitHeaders::from_headers(headers),
+            _ => RateLimitHeaders::default(),
+        }
+    }
+}
+
+/// The URL's path and query: what the request hook is told, and never the token.
+fn target(url: &Url) -> String {
+    let mut target = url.path().to_owned();
+    if let Some(query) = url.query() {
+        target.push('?');
+        target.push_str(query);
+    }
+    target
 }
 
 impl Client {
@@ -158,30 +280,44 @@ impl Client {
                     ApiError::cancelled(op).with_attempts(attempts),
                 ));
             };
-            if !permit.waited.is_zero() {
+            // A hold-back of less than a millisecond is no wait worth telling.
+            if permit.waited >= Duration::from_millis(1) {
                 self.notify_pacing(&op.doing(), permit.waited);
             }
             attempts += 1;
+            let started = Instant::now();
             let attempt = self.attempt(req).await;
+            let elapsed = started.elapsed();
             permit.answered(attempt.quota(self.backoff().max_server_wait));
+            if let Some(hook) = request_hook() {
+                hook(&Exchange {
+                    method: req.method.as_str().to_owned(),
+                    target: target(&req.url),
+                    outcome: attempt.outcome(self.token()),
+                    elapsed,
+                    attempt: attempts,
+                    max_attempts,
+                    rate_limit: attempt.rate_limit(),
+                });
+            }
             let retry = match verdict(&req.method, attempt.ending()) {
                 // A read answered 2xx with a body that is not JSON (cut off by a proxy, say) is
                 // retried like a lost connection; the last one is concluded as invalid.
                 Verdict::Final if req.method == Method::GET && attempt.unreadable_success() => {
                     if attempts >= max_attempts {
-                        return self.conclude(op, &req.method, attempt, attempts);
+                        return self.conclude(op, req, attempt, attempts);
                     }
                     true
                 }
-                Verdict::Final => return self.conclude(op, &req.method, attempt, attempts),
+                Verdict::Final => return self.conclude(op, req, attempt, attempts),
                 Verdict::Ambiguous => {
-                    let error = self.failure(op, &req.method, &attempt);
+                    let error = self.failure(op, req, &attempt);
                     return Err(Failure::Ambiguous(error.with_attempts(attempts)));
                 }
                 Verdict::Retry => attempts < max_attempts,
             };
             if !retry {
-                let error = self.failure(op, &req.method, &attempt);
+                let error = self.failure(op, req, &attempt);
                 return Err(Failure::Error(error.with_attempts(attempts)));
             }
             let backoff = self.backoff();
@@ -280,7 +416,7 @@ impl Client {
     fn conclude(
         &self,
         op: &Operation,
-        method: &Method,
+        req: &Request<'_>,
         attempt: Attempt,
         attempts: u32,
     ) -> Result<Answer, Failure> {
@@ -296,14 +432,15 @@ impl Client {
                 oversized,
             }),
             other => Err(Failure::Error(
-                self.failure(op, method, &other).with_attempts(attempts),
+                self.failure(op, req, &other).with_attempts(attempts),
             )),
         }
     }
 
     /// The error an attempt that gave no usable answer stands for.
-    fn failure(&self, op: &Operation, method: &Method, attempt: &Attempt) -> ApiError {
+    fn failure(&self, op: &Operation, req: &Request<'_>, attempt: &Attempt) -> ApiError {
         let timeout = self.request_timeout();
+        let method = &req.method;
         let error = match attempt {
             Attempt::Answered {
                 status,
@@ -329,9 +466,9 @@ impl Client {
             }
             Attempt::NotSent {
                 cause, timeout: t, ..
-            } => ApiError::connect(op, cause, t.then_some(timeout)),
+            } => ApiError::connect(op, &req.url, cause, t.then_some(timeout)),
             Attempt::Broken { cause, timeout: t } => {
-                ApiError::transport(op, cause, t.then_some(timeout))
+                ApiError::transport(op, &req.url, cause, t.then_some(timeout))
             }
         };
         error.scrub(self.token())
@@ -401,5 +538,98 @@ fn is_certificate_error(mut e: &(dyn StdError + 'static)) -> bool {
             Some(inner) => e = inner,
             None => return false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hook_is_told_the_path_and_query_only() {
+        let url =
+            Url::parse("https://api.example.com/base/v1/projects/p/api-keys?reveal=true").unwrap();
+        assert_eq!(target(&url), "/base/v1/projects/p/api-keys?reveal=true");
+        let url = Url::parse("http://127.0.0.1:9/v1/projects/p/api-keys").unwrap();
+        assert_eq!(target(&url), "/v1/projects/p/api-keys");
+    }
+
+    #[test]
+    fn rate_limit_headers_are_repeated_only_as_numbers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ratelimit-limit", "120".parse().unwrap());
+        headers.insert("x-ratelimit-remaining", "not a number".parse().unwrap());
+        headers.insert("x-ratelimit-reset", " 59.5 ".parse().unwrap());
+        assert_eq!(
+            RateLimitHeaders::from_headers(&headers),
+            RateLimitHeaders {
+                limit: Some("120".into()),
+                remaining: None,
+                reset: Some("59.5".into()),
+            }
+        );
+        assert_eq!(
+            RateLimitHeaders::from_headers(&HeaderMap::new()),
+            RateLimitHeaders::default()
+        );
+    }
+
+    #[test]
+    fn a_failure_is_told_by_its_kind_with_the_token_scrubbed() {
+        let token = "sbp_0123456789abcdef0123456789abcdef01234567";
+        let cases = [
+            (
+                Attempt::NotSent {
+                    cause: format!("refused for {token}"),
+                    timeout: false,
+                    untrusted: false,
+                },
+                "connect",
+            ),
+            (
+                Attempt::NotSent {
+                    cause: "slow".into(),
+                    timeout: true,
+                    untrusted: false,
+                },
+                "connect timeout",
+            ),
+            (
+                Attempt::NotSent {
+                    cause: "UnknownIssuer".into(),
+                    timeout: false,
+                    untrusted: true,
+                },
+                "untrusted certificate",
+            ),
+            (
+                Attempt::Broken {
+                    cause: "slow".into(),
+                    timeout: true,
+                },
+                "timeout",
+            ),
+            (
+                Attempt::Broken {
+                    cause: "reset".into(),
+                    timeout: false,
+                },
+                "connection broken",
+            ),
+        ];
+        for (attempt, expected) in cases {
+            let Outcome::Failed { kind, cause } = attempt.outcome(token) else {
+                panic!("{expected}: not a failure");
+            };
+            assert_eq!(kind, expected);
+            assert!(!cause.contains(token), "{cause}");
+        }
+        let answered = Attempt::Answered {
+            status: 201,
+            headers: HeaderMap::new(),
+            body: Vec::new(),
+            oversized: false,
+        };
+        assert_eq!(answered.outcome(token), Outcome::Status(201));
     }
 }

@@ -458,7 +458,14 @@ async fn recover(fx: &Fixture, fault: &str, orphans: usize) -> String {
             !output.status.success(),
             "{what}: the orphans went unnoticed"
         );
-        let text = folded(&stderr(&output));
+        // Each orphan is named as an error, or as a warning (on stdout) when its create was
+        // planned before this process had refreshed anything (see check_name_is_free); the
+        // plan fails either way and nothing is sent.
+        let text = folded(&format!(
+            "{}{}",
+            terraform::text(&output.stdout),
+            stderr(&output)
+        ));
         for key in &left {
             assert!(
                 text.contains(&format!(

@@ -2,7 +2,8 @@
 //! with key names unique per project and type (as Supabase enforces them): bumping `generation`
 //! changes `keepers` and the name together, which replaces the key create-before-destroy, so
 //! the new key (a new id) exists before the old id is deleted, and state ends up holding the
-//! new key's secret.
+//! new key's secret. The plan after is empty, outputs included, except for what a data source
+//! listing the keys feeds, which changes once (as docs/guides/rotation.md says).
 
 mod support;
 
@@ -43,6 +44,43 @@ async fn fixture(tf: &Terraform) -> Fixture {
     Fixture::with_config(tf, config).await
 }
 
+/// Asserts what the state file (not `terraform show`, which lists deposed objects too) holds for
+/// the key after a refused replacement: `old` as the current object, unchanged, and no deposed
+/// object left behind.
+fn assert_state_file_holds_current(fx: &Fixture, old: &supabase_simulator::ApiKey, what: &str) {
+    let path = fx.work.config_dir().join("terraform.tfstate");
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("terraform.tfstate"))
+            .expect("state JSON");
+    let instances: Vec<serde_json::Value> = file["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter(|r| r["mode"] == "managed" && r["type"] == "supabase_secret_api_key")
+        .flat_map(|r| r["instances"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert_eq!(instances.len(), 1, "{what}: one instance: {file:#}");
+    let instance = &instances[0];
+    assert!(
+        instance.get("deposed").is_none(),
+        "{what}: the old key is current, not deposed: {instance:#}"
+    );
+    assert_eq!(instance["attributes"]["id"], old.id, "{what}");
+    assert_eq!(instance["attributes"]["api_key"], old.api_key, "{what}");
+}
+
+/// A plain `terraform apply` proposes nothing and says so.
+async fn apply_says_no_changes(fx: &Fixture, what: &str) {
+    let again = fx
+        .ok(&["apply", "-auto-approve", "-input=false", "-no-color"])
+        .await;
+    assert!(
+        terraform::text(&again.stdout).contains("No changes."),
+        "{what}: {}",
+        terraform::text(&again.stdout)
+    );
+}
+
 async fn output(fx: &Fixture, name: &str) -> String {
     let out = fx.ok(&["output", "-raw", name]).await;
     terraform::text(&out.stdout)
@@ -55,7 +93,6 @@ async fn a_new_generation_creates_the_new_key_before_deleting_the_old_one() {
         let fx = fixture(&tf).await;
         write_example(&fx, 1);
         fx.apply().await;
-        fx.assert_no_changes().await;
 
         let state = fx.state().await;
         let first = resource(&state, ADDR);
@@ -164,6 +201,11 @@ async fn a_new_generation_creates_the_new_key_before_deleting_the_old_one() {
         assert_eq!(output(&fx, "api_key").await, keys[0].api_key);
 
         fx.assert_no_changes().await;
+        assert_eq!(
+            changed_outputs(&fx.plan().await),
+            vec![],
+            "Terraform {version}: the example's outputs were updated by the apply"
+        );
         fx.destroy().await;
         assert!(fx.sim.keys(PROJECT).is_empty(), "Terraform {version}");
     }
@@ -215,13 +257,17 @@ async fn a_rotation_that_keeps_the_name_fails_and_leaves_the_old_key() {
             "Terraform {version}: nothing deleted"
         );
         assert_eq!(fx.sim.keys(PROJECT), old, "Terraform {version}");
-        let state = fx.state().await;
-        assert_eq!(resource(&state, ADDR)["values"]["id"], old[0].id);
-        assert_eq!(
-            resource(&state, ADDR)["values"]["api_key"],
-            old[0].api_key,
-            "Terraform {version}: state still holds the old key's secret"
-        );
+        assert_state_file_holds_current(&fx, &old[0], &format!("Terraform {version}"));
+
+        // Reverting keepers proposes nothing; a new name with it rotates the key.
+        write_generation(&fx, 1);
+        apply_says_no_changes(&fx, &format!("Terraform {version}: keepers reverted")).await;
+        write_example(&fx, 2);
+        fx.apply().await;
+        let rotated = fx.sim.keys(PROJECT);
+        assert_eq!(rotated.len(), 1, "Terraform {version}");
+        assert_eq!(rotated[0].name, "backend_key_g2", "Terraform {version}");
+        assert_ne!(rotated[0].id, old[0].id, "Terraform {version}");
     }
 }
 
@@ -263,8 +309,182 @@ async fn replace_without_a_new_generation_fails_and_leaves_the_old_key() {
         );
         assert_eq!(fx.count("DELETE"), 0, "Terraform {version}");
         assert_eq!(fx.sim.keys(PROJECT), old, "Terraform {version}");
+        assert_state_file_holds_current(&fx, &old[0], &format!("Terraform {version}"));
+        apply_says_no_changes(
+            &fx,
+            &format!("Terraform {version}: after the failed -replace"),
+        )
+        .await;
+        assert_eq!(
+            fx.count("POST"),
+            1,
+            "Terraform {version}: still nothing sent"
+        );
+    }
+}
+
+/// Without create_before_destroy, `-replace` deletes the old key first, so the new key may
+/// keep the name: one DELETE, then one POST, and state holds the new key.
+#[tokio::test]
+async fn replace_that_deletes_first_keeps_the_name() {
+    for tf in terraform::all() {
+        let version = tf.version_string();
+        let fx = fixture(&tf).await;
+        let deletes_first = EXAMPLE.replace(
+            "create_before_destroy = true",
+            "create_before_destroy = false",
+        );
+        assert_ne!(
+            deletes_first, EXAMPLE,
+            "the example's lifecycle line changed"
+        );
+        fx.work.write("main.tf", &deletes_first);
+        write_generation(&fx, 1);
+        fx.apply().await;
+        let old = fx.sim.keys(PROJECT);
+
+        let replace = format!("-replace={ADDR}");
+        fx.ok(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            &replace,
+        ])
+        .await;
+        let new = fx.sim.keys(PROJECT);
+        assert_eq!(new.len(), 1, "Terraform {version}");
+        assert_eq!(new[0].name, old[0].name, "Terraform {version}");
+        assert_ne!(new[0].id, old[0].id, "Terraform {version}");
+        assert_eq!(
+            (fx.count("POST"), fx.count("DELETE")),
+            (2, 1),
+            "Terraform {version}"
+        );
         let state = fx.state().await;
-        assert_eq!(resource(&state, ADDR)["values"]["id"], old[0].id);
-        assert_eq!(resource(&state, ADDR)["values"]["api_key"], old[0].api_key);
+        assert_eq!(resource(&state, ADDR)["values"]["api_key"], new[0].api_key);
+        fx.assert_no_changes().await;
+    }
+}
+
+/// A data source that lists the project's secret keys, with an output of their names; `DEPENDS`
+/// is replaced with a `depends_on` on the key, or with nothing.
+const KEY_LIST: &str = r#"
+data "supabase_api_keys" "secret" {
+  project_ref = var.project_ref
+  type        = "secret"
+  DEPENDS
+}
+
+output "secret_key_names" {
+  value = [for key in data.supabase_api_keys.secret.keys : key.name]
+}
+"#;
+
+async fn key_names(fx: &Fixture) -> serde_json::Value {
+    let out = fx.ok(&["output", "-json", "secret_key_names"]).await;
+    serde_json::from_slice(&out.stdout).expect("output JSON")
+}
+
+/// The outputs a saved plan changes (an action other than no-op), with their planned values.
+fn changed_outputs(plan: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
+    plan["output_changes"]
+        .as_object()
+        .map(|outputs| {
+            outputs
+                .iter()
+                .filter(|(_, c)| c["actions"] != serde_json::json!(["no-op"]))
+                .map(|(name, c)| (name.clone(), c["after"].clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What the guide says of the plan after a rotation. The example's own outputs read the key
+/// resource, which the apply updated, so that plan is empty (the first test). A data source
+/// listing the keys was read before the old key was deleted (at plan, or when it depends on the
+/// key, during the apply between create and delete), so the next plan shows its output changing
+/// once, and no resource change; applying that plan records it, and the plan after is empty.
+#[tokio::test]
+async fn after_a_rotation_a_data_source_listing_the_keys_changes_once() {
+    let apply = ["apply", "-auto-approve", "-input=false", "-no-color"];
+    for tf in terraform::all() {
+        for depends in [false, true] {
+            let label = format!(
+                "Terraform {} (data source {})",
+                tf.version_string(),
+                if depends {
+                    "depending on the key"
+                } else {
+                    "independent"
+                }
+            );
+            let fx = fixture(&tf).await;
+            let list = KEY_LIST.replace(
+                "DEPENDS",
+                if depends {
+                    "depends_on = [supabase_secret_api_key.backend]"
+                } else {
+                    ""
+                },
+            );
+            fx.work.write("main.tf", &format!("{EXAMPLE}{list}"));
+            write_generation(&fx, 1);
+            fx.ok(&apply).await;
+            // An independent data source was read before the first key existed: settle it.
+            fx.ok(&apply).await;
+            assert_eq!(
+                key_names(&fx).await,
+                serde_json::json!(["backend_key_g1"]),
+                "{label}"
+            );
+            assert_eq!(changed_outputs(&fx.plan().await), vec![], "{label}");
+
+            write_generation(&fx, 2);
+            fx.ok(&apply).await;
+            let stale = if depends {
+                serde_json::json!(["backend_key_g1", "backend_key_g2"])
+            } else {
+                serde_json::json!(["backend_key_g1"])
+            };
+            assert_eq!(
+                key_names(&fx).await,
+                stale,
+                "{label}: read before the delete"
+            );
+            let plan = fx.plan().await;
+            for (address, actions) in actions(&plan) {
+                assert!(
+                    !actions
+                        .iter()
+                        .any(|a| ["create", "update", "delete"].contains(&a.as_str())),
+                    "{label}: {address} {actions:?}"
+                );
+            }
+            assert_eq!(
+                changed_outputs(&plan),
+                vec![(
+                    "secret_key_names".to_string(),
+                    serde_json::json!(["backend_key_g2"])
+                )],
+                "{label}: only the list's output changes, once: {:#}",
+                plan["output_changes"]
+            );
+            fx.ok(&apply).await;
+            assert_eq!(
+                key_names(&fx).await,
+                serde_json::json!(["backend_key_g2"]),
+                "{label}"
+            );
+            let plan = fx.plan().await;
+            assert_eq!(changed_outputs(&plan), vec![], "{label}");
+            assert!(
+                actions(&plan)
+                    .iter()
+                    .all(|(_, a)| a == &["no-op"] || a == &["read"]),
+                "{label}: {:?}",
+                actions(&plan)
+            );
+        }
     }
 }

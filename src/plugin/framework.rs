@@ -82,6 +82,9 @@ pub struct PlanChange<'a> {
     /// Null on create.
     pub prior: &'a Value,
     pub config: &'a Value,
+    /// The identity Terraform sent as the prior one; null when none was stored (Terraform < 1.12
+    /// sends none). On the create half of a replacement it names the object being replaced.
+    pub prior_identity: &'a Value,
 }
 
 impl PlanChange<'_> {

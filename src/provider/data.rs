@@ -1,8 +1,14 @@
 //! What the provider's resources share within one provider process: the API client once the
 //! provider is configured, and the ids of keys that resources of this process hold (a create
 //! whose answer was lost never adopts one of those).
+//!
+//! It also keeps what tells a plan that surely comes before any change from the plan Terraform
+//! makes again during apply (a provider is never told which): whether this process has read
+//! resource state. Terraform's plan walk reads (refreshes) every managed object in state before
+//! planning it; its apply walk reads none.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use crate::log_at;
@@ -17,9 +23,21 @@ pub struct ProviderData {
     configuration: RwLock<Configuration>,
     client: RwLock<Option<Client>>,
     claimed: Mutex<HashSet<String>>,
+    /// A resource state was read (refresh or import) by this process: a plan walk.
+    read_state: AtomicBool,
 }
 
 impl ProviderData {
+    /// Notes that this process read a resource's state (so it is planning, not applying).
+    pub fn note_state_read(&self) {
+        self.read_state.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether this process read any resource's state.
+    pub fn has_read_state(&self) -> bool {
+        self.read_state.load(Ordering::Relaxed)
+    }
+
     pub fn configure(&self, configuration: Configuration, diags: &mut Diagnostics) {
         let client = match &configuration {
             Configuration::Ready(settings) => {

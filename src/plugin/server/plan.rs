@@ -64,9 +64,16 @@ pub async fn plan_resource_change(
         (Value::Null, Vec::new())
     } else {
         let (mut planned, requires_replace) = plan_attributes(schema, &prior, proposed, &config);
+        // An identity never stored (null, or all null) is none.
+        let prior_identity = if identity::is_empty(&prior_identity) {
+            Value::Null
+        } else {
+            prior_identity.clone()
+        };
         let change = PlanChange {
             prior: &prior,
             config: &config,
+            prior_identity: &prior_identity,
         };
         resource
             .modify_plan(ctx, &change, &mut planned, &mut private, &mut diags)

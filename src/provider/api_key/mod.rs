@@ -35,6 +35,10 @@ const PROJECT_READY_MAX_WAIT: Duration = Duration::from_secs(15);
 pub const TEST_PANIC_ENV: &str = "TF_SUPABASE_PROVIDER_TEST_PANIC";
 /// Private-state entry: the project was not found when the create was last planned.
 const PROJECT_PENDING: &str = "project_pending";
+/// Private-state entry: the id of a key that held the name when the create was last planned,
+/// which the plan could not tell would be gone by then (see `check_name_is_free`).
+const NAME_HELD_BY: &str = "name_held_by";
+const NAME_TAKEN: &str = "An API key with this name already exists";
 
 pub struct ApiKeyResource {
     kind: KeyType,
@@ -69,11 +73,25 @@ impl ApiKeyResource {
     /// create fail (names are unique per type), and may be one a lost create left behind; say so
     /// before anything is sent, with the way to import it. A project that is not found yet may
     /// be one this apply creates: the create waits for it (see [`PROJECT_READY_TIMEOUT`]).
+    ///
+    /// The plan fails only when it can tell for sure that the name will still be taken at
+    /// create time. The plan Terraform makes again during apply must not fail for a key that
+    /// may be the one this resource replaces: under `create_before_destroy` Terraform has
+    /// deposed the old object by then (and sends no prior identity), and a failed plan leaves it
+    /// deposed, with no current object in state. A provider is never told which plan it is in,
+    /// but Terraform's plan walk refreshes every object in state first, claiming the key being
+    /// replaced, while its apply walk reads nothing. So a process that has read state is surely
+    /// planning and fails at once; otherwise (the apply walk, or the plan of a configuration none
+    /// of whose keys are in state yet), and whenever the holder is the key being replaced (which
+    /// Terraform >= 1.12 names by the prior identity), the plan warns and the create decides
+    /// ([`NAME_HELD_BY`]): a failed create keeps the old object current.
+    #[allow(clippy::too_many_arguments)]
     async fn check_name_is_free(
         &self,
         ctx: &CallContext,
         project_ref: &str,
         name: &str,
+        prior_identity: &Value,
         private: &mut Private,
         diags: &mut Diagnostics,
     ) {
@@ -87,26 +105,50 @@ impl ApiKeyResource {
             .await
         {
             Ok(keys) => {
-                let taken = keys.iter().find(|k| {
-                    k.key_type == self.kind && k.name == name && !self.data.is_claimed(&k.id)
-                });
-                if let Some(existing) = taken {
+                let Some(existing) = self.unclaimed_named(&keys, name) else {
+                    return;
+                };
+                let replaced =
+                    prior_identity.attr("id").and_then(Value::as_str) == Some(existing.id.as_str());
+                let sure = !replaced && self.data.has_read_state();
+                let path = AttributePath::root().attribute("name");
+                if sure {
                     diags.attribute_error(
-                        AttributePath::root().attribute("name"),
-                        "An API key with this name already exists",
-                        format!(
-                            "Project {project_ref} already has a {} key named {name:?} (id {}), \
-                             and key names are unique per project and type, so the new key \
-                             cannot take that name while it exists. If this resource is \
-                             replacing that key (create_before_destroy, -replace), give the new \
-                             key another name in the same change. If Terraform does not manage \
-                             that key: {} Otherwise choose another name.",
-                            self.noun(),
-                            existing.id,
-                            self.import_hint(project_ref, &existing.id)
-                        ),
+                        path,
+                        NAME_TAKEN,
+                        self.name_taken_detail(project_ref, name, existing),
                     );
+                    return;
                 }
+                private.set(NAME_HELD_BY, serde_json::Value::String(existing.id.clone()));
+                let detail = if replaced {
+                    format!(
+                        "This replacement keeps the name {name:?} of the {} key it replaces ({}). \
+                         That works when Terraform deletes the old key first (the default). \
+                         Under create_before_destroy the new key cannot take the name while the \
+                         old one exists: the apply will then stop before creating anything and \
+                         keep the old key. To rotate with create_before_destroy, give the new \
+                         key another name in the same change.",
+                        self.noun(),
+                        existing.id
+                    )
+                } else {
+                    format!(
+                        "Project {project_ref} already has a {} key named {name:?} (id {}). \
+                         Unless this apply deletes it before creating this one, the create will \
+                         stop before sending anything. If Terraform does not manage that key: {}",
+                        self.noun(),
+                        existing.id,
+                        self.import_hint(project_ref, &existing.id)
+                    )
+                };
+                // One summary per name: Terraform folds warnings that share a summary into the
+                // first, and each holder's id and import command must show.
+                diags.attribute_warning(
+                    path,
+                    format!("An API key named {name:?} already exists"),
+                    detail,
+                );
             }
             Err(error) if error.kind() == ErrorKind::NotFound => {
                 private.set(PROJECT_PENDING, serde_json::Value::Bool(true));
@@ -122,6 +164,58 @@ impl ApiKeyResource {
                 );
             }
             Err(error) => api_error(diags, "Could not check the project's API keys", &error),
+        }
+    }
+
+    /// The key of this type named `name` that this process neither made nor read, if any.
+    fn unclaimed_named<'k>(&self, keys: &'k [ApiKey], name: &str) -> Option<&'k ApiKey> {
+        keys.iter()
+            .find(|k| k.key_type == self.kind && k.name == name && !self.data.is_claimed(&k.id))
+    }
+
+    fn name_taken_detail(&self, project_ref: &str, name: &str, existing: &ApiKey) -> String {
+        format!(
+            "Project {project_ref} already has a {} key named {name:?} (id {}), and key names \
+             are unique per project and type, so the new key cannot take that name while it \
+             exists. If this resource is replacing that key (create_before_destroy, -replace), \
+             give the new key another name in the same change. If Terraform does not manage \
+             that key: {} Otherwise choose another name.",
+            self.noun(),
+            existing.id,
+            self.import_hint(project_ref, &existing.id)
+        )
+    }
+
+    /// The create's own look before it sends anything, when the plan left the verdict to it
+    /// ([`NAME_HELD_BY`]): fails, naming the holder, if the name is still taken. Returns whether
+    /// the create may go on.
+    async fn name_still_free(
+        &self,
+        ctx: &CallContext,
+        client: &Client,
+        project_ref: &str,
+        name: &str,
+        diags: &mut Diagnostics,
+    ) -> bool {
+        match client
+            .project_keys(&ctx.stop, project_ref, Freshness::Latest)
+            .await
+        {
+            Ok(keys) => match self.unclaimed_named(&keys, name) {
+                Some(existing) => {
+                    diags.attribute_error(
+                        AttributePath::root().attribute("name"),
+                        NAME_TAKEN,
+                        self.name_taken_detail(project_ref, name, existing),
+                    );
+                    false
+                }
+                None => true,
+            },
+            Err(error) => {
+                api_error(diags, "Could not check the project's API keys", &error);
+                false
+            }
         }
     }
 
@@ -345,8 +439,15 @@ impl Resource for ApiKeyResource {
             return;
         };
         if self.data.is_ready() {
-            self.check_name_is_free(ctx, project_ref, &name, private, diags)
-                .await;
+            self.check_name_is_free(
+                ctx,
+                project_ref,
+                &name,
+                change.prior_identity,
+                private,
+                diags,
+            )
+            .await;
         }
     }
 
@@ -367,6 +468,13 @@ impl Resource for ApiKeyResource {
             description: optional_text(planned, "description"),
             secret_jwt_template: template_json(planned),
         };
+        if private.get(NAME_HELD_BY).is_some()
+            && !self
+                .name_still_free(ctx, &client, &project_ref, &name, diags)
+                .await
+        {
+            return None;
+        }
         let project_pending = private.get(PROJECT_PENDING) == Some(&serde_json::Value::Bool(true));
         let created = match self
             .create_key(ctx, &client, &project_ref, &key, project_pending)
@@ -437,6 +545,7 @@ impl Resource for ApiKeyResource {
         state: &Value,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
+        self.data.note_state_read();
         let client = self.data.client(diags)?;
         let project_ref = text(state, "project_ref")?;
         let id = text(state, "id")?;

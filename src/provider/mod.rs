@@ -13,7 +13,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::plugin::diag::Diagnostics;
-use crate::plugin::framework::{CallContext, DataSource, EphemeralResource, Provider, Resource};
+use crate::plugin::framework::{
+    CallContext, DataSource, EphemeralResource, ListResource, Provider, Resource,
+};
 use crate::plugin::schema::Schema;
 use crate::plugin::serve::{self, ServeOptions};
 use crate::plugin::value::Value;
@@ -72,6 +74,16 @@ impl Provider for SupabaseProvider {
         vec![Arc::new(api_keys_data_source::ApiKeysDataSource::new(
             self.data.clone(),
         ))]
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        [KeyType::Secret, KeyType::Publishable]
+            .into_iter()
+            .map(|kind| {
+                Arc::new(api_key::list::ApiKeyList::new(kind, self.data.clone()))
+                    as Arc<dyn ListResource>
+            })
+            .collect()
     }
 
     fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {

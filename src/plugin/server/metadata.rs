@@ -40,6 +40,13 @@ pub fn get_metadata(inner: &Inner) -> pb::get_metadata::Response {
                 type_name: name.clone(),
             })
             .collect(),
+        list_resources: inner
+            .list_resources
+            .keys()
+            .map(|name| pb::get_metadata::ListResourceMetadata {
+                type_name: name.clone(),
+            })
+            .collect(),
         ..Default::default()
     }
 }
@@ -61,6 +68,11 @@ pub fn get_provider_schema(inner: &Inner) -> pb::get_provider_schema::Response {
             .ephemeral_resources
             .iter()
             .map(|(name, e)| (name.clone(), e.schema().to_proto()))
+            .collect(),
+        list_resource_schemas: inner
+            .list_resources
+            .iter()
+            .map(|(name, l)| (name.clone(), l.schema().to_proto()))
             .collect(),
         server_capabilities: Some(capabilities()),
         ..Default::default()

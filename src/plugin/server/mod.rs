@@ -8,6 +8,7 @@ mod data_source;
 mod ephemeral;
 mod identity;
 mod import;
+mod list;
 mod metadata;
 mod plan;
 mod provider_config;
@@ -27,7 +28,9 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::diag::Diagnostics;
-use super::framework::{CallContext, DataSource, EphemeralResource, Provider, Resource};
+use super::framework::{
+    CallContext, DataSource, EphemeralResource, ListResource, Provider, Resource,
+};
 use super::proto::tfplugin6 as pb;
 use super::stop::StopSignal;
 
@@ -45,6 +48,7 @@ struct Inner {
     resources: BTreeMap<String, Arc<dyn Resource>>,
     data_sources: BTreeMap<String, Arc<dyn DataSource>>,
     ephemeral_resources: BTreeMap<String, Arc<dyn EphemeralResource>>,
+    list_resources: BTreeMap<String, Arc<dyn ListResource>>,
     stop: StopSignal,
 }
 
@@ -65,12 +69,14 @@ impl ProviderService {
             .into_iter()
             .map(|e| (e.type_name().to_string(), e))
             .collect();
+        let list_resources = list::by_type(provider.list_resources());
         ProviderService {
             inner: Arc::new(Inner {
                 provider,
                 resources,
                 data_sources,
                 ephemeral_resources,
+                list_resources,
                 stop: StopSignal::default(),
             }),
         }
@@ -153,6 +159,7 @@ from_diagnostics!(
     pb::validate_resource_config::Response,
     pb::validate_data_resource_config::Response,
     pb::validate_ephemeral_resource_config::Response,
+    pb::validate_list_resource_config::Response,
     pb::upgrade_resource_state::Response,
     pb::get_resource_identity_schemas::Response,
     pb::upgrade_resource_identity::Response,
@@ -362,16 +369,25 @@ impl pb::provider_server::Provider for ProviderService {
 
     async fn list_resource(
         &self,
-        _: Request<pb::list_resource::Request>,
+        request: Request<pb::list_resource::Request>,
     ) -> Result<Response<Self::ListResourceStream>, Status> {
-        Err(unsupported::unimplemented("ListResource"))
+        let ctx = CallContext {
+            stop: self.inner.stop.token(),
+        };
+        Ok(Response::new(list::list(
+            &self.inner,
+            ctx,
+            request.into_inner(),
+        )))
     }
 
     async fn validate_list_resource_config(
         &self,
-        _: Request<pb::validate_list_resource_config::Request>,
+        request: Request<pb::validate_list_resource_config::Request>,
     ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
-        Err(unsupported::unimplemented("ValidateListResourceConfig"))
+        let request = request.into_inner();
+        self.run(|inner, _| async move { list::validate(&inner, &request) })
+            .await
     }
 
     async fn get_functions(

@@ -2,6 +2,7 @@
 //! (the secret key's value is sensitive and it has a JWT template) and the type sent on create.
 
 pub(super) mod import;
+pub(super) mod list;
 pub(super) mod schema;
 pub(super) mod state;
 pub(super) mod validators;

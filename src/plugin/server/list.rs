@@ -1,0 +1,190 @@
+//! ListResource and ValidateListResourceConfig (`terraform query`, Terraform >= 1.14): one place
+//! for what every list resource shares. The lookup runs on its own task and sends each result
+//! through a channel of one, so it runs no further ahead of Terraform than one object; each
+//! result becomes an event with the listed type's identity (and, when asked, its state).
+//! Terraform ends the stream itself once it has `limit` results or after the first error: a
+//! closed stream, like StopProvider, cancels the lookup's token, so a request in flight is
+//! abandoned and no further one is sent. Problems end the stream as one last event of
+//! diagnostics. Their attribute paths are the config's; Terraform reads them relative to the
+//! `list` block, so they are moved under its `config` block.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::StreamExt;
+use tonic::Status;
+
+use super::super::diag::Diagnostics;
+use super::super::framework::{CallContext, ListResource, ListResults, Listed, Resource};
+use super::super::proto::tfplugin6 as pb;
+use super::codec::{decode, encode, unknown_type};
+use super::identity::encode_identity;
+use super::validate::check_config;
+use super::{FromDiagnostics, Inner, Stream};
+
+type Event = pb::list_resource::Event;
+
+/// What the lookup's task hands the stream: a result, or the diagnostics that end it.
+enum Item {
+    Found(Box<Listed>),
+    Ended(Diagnostics),
+}
+
+pub fn validate(
+    inner: &Inner,
+    request: &pb::validate_list_resource_config::Request,
+) -> pb::validate_list_resource_config::Response {
+    type Response = pb::validate_list_resource_config::Response;
+    let Some(list) = inner.list_resources.get(&request.type_name) else {
+        return Response::from_diagnostics(unknown_type("list resource", &request.type_name));
+    };
+    let config = match decode(
+        request.config.as_ref(),
+        &list.schema().value_type(),
+        "configuration",
+    ) {
+        Ok(config) => config,
+        Err(diags) => return Response::from_diagnostics(diags),
+    };
+    let mut diags = Diagnostics::new();
+    check_config(list.schema(), &config, &mut diags);
+    list.validate_config(&config, &mut diags);
+    Response::from_diagnostics(diags.under(CONFIG))
+}
+
+/// The `list` block's nested block that holds the list resource's configuration.
+const CONFIG: &str = "config";
+
+/// Starts the lookup and returns the stream of its events.
+pub fn list(inner: &Inner, ctx: CallContext, request: pb::list_resource::Request) -> Stream<Event> {
+    let found = inner.list_resources.get(&request.type_name).zip(
+        inner
+            .resources
+            .get(&request.type_name)
+            .filter(|r| r.identity_schema().is_some()),
+    );
+    let Some((list, resource)) = found else {
+        return ended(unknown_type("list resource", &request.type_name));
+    };
+    let (list, resource) = (list.clone(), resource.clone());
+    let config = match decode(
+        request.config.as_ref(),
+        &list.schema().value_type(),
+        "configuration",
+    ) {
+        Ok(config) => config,
+        Err(diags) => return ended(diags),
+    };
+    let mut diags = Diagnostics::new();
+    check_config(list.schema(), &config, &mut diags);
+    list.validate_config(&config, &mut diags);
+    if diags.has_errors() {
+        return ended(diags);
+    }
+
+    let include_resource = request.include_resource_object;
+    let (found_tx, mut found_rx) = mpsc::channel::<Listed>(1);
+    let (items_tx, items_rx) = mpsc::channel::<Item>(1);
+    let stop = ctx.stop.child_token();
+    let mut results = ListResults {
+        tx: found_tx,
+        remaining: u64::try_from(request.limit).ok().filter(|&n| n > 0),
+        include_resource,
+        stop: stop.clone(),
+    };
+    // The lookup.
+    let lookup = {
+        let ctx = CallContext { stop: stop.clone() };
+        tokio::spawn(async move {
+            let mut diags = diags;
+            list.list(&ctx, &config, &mut results, &mut diags).await;
+            diags
+        })
+    };
+    // Forwards results, then the lookup's diagnostics (a panic among them); cancels the lookup
+    // once Terraform closes the stream.
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                found = found_rx.recv() => match found {
+                    Some(listed) => {
+                        if items_tx.send(Item::Found(Box::new(listed))).await.is_err() {
+                            break;
+                        }
+                    }
+                    None => break,
+                },
+                _ = items_tx.closed() => break,
+            }
+        }
+        if items_tx.is_closed() {
+            stop.cancel();
+        }
+        drop(found_rx);
+        let diags = match lookup.await {
+            Ok(diags) => diags,
+            Err(error) => super::panic_diagnostics(error),
+        };
+        if !diags.is_empty() {
+            let _ = items_tx.send(Item::Ended(diags)).await;
+        }
+    });
+    let stream = ReceiverStream::new(items_rx).map(move |item| {
+        Ok(match item {
+            Item::Found(listed) => event(resource.as_ref(), *listed, include_resource),
+            Item::Ended(diags) => diagnostics_event(diags),
+        })
+    });
+    Box::pin(stream)
+}
+
+/// One found object as an event; an encoding failure (a provider bug) is an event of
+/// diagnostics instead.
+fn event(resource: &dyn Resource, listed: Listed, include_resource: bool) -> Event {
+    let Some(identity_schema) = resource.identity_schema() else {
+        return diagnostics_event(unknown_type("list resource", resource.type_name()));
+    };
+    let identity = match encode_identity(&listed.identity, identity_schema) {
+        Ok(identity) => identity,
+        Err(diags) => return diagnostics_event(diags),
+    };
+    let resource_object = if include_resource {
+        match encode(&listed.state, &resource.schema().value_type()) {
+            Ok(state) => Some(state),
+            Err(diags) => return diagnostics_event(diags),
+        }
+    } else {
+        None
+    };
+    Event {
+        identity: Some(identity),
+        display_name: listed.display_name,
+        resource_object,
+        diagnostic: Vec::new(),
+    }
+}
+
+fn diagnostics_event(diags: Diagnostics) -> Event {
+    Event {
+        diagnostic: diags.under(CONFIG).into_proto(),
+        ..Default::default()
+    }
+}
+
+/// A stream of one event: the diagnostics that say why nothing was listed.
+fn ended(diags: Diagnostics) -> Stream<Event> {
+    Box::pin(tokio_stream::once(Ok::<_, Status>(diagnostics_event(
+        diags,
+    ))))
+}
+
+/// The list resources of a provider, by type name.
+pub fn by_type(
+    lists: Vec<Arc<dyn ListResource>>,
+) -> std::collections::BTreeMap<String, Arc<dyn ListResource>> {
+    lists
+        .into_iter()
+        .map(|l| (l.type_name().to_string(), l))
+        .collect()
+}

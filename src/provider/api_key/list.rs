@@ -1,0 +1,126 @@
+//! The list resources `supabase_secret_api_key` and `supabase_publishable_api_key`
+//! (`terraform query`, Terraform >= 1.14): every key of the type in one project, each as its
+//! identity and name, and, when Terraform asks, as the state a refresh would produce. That is
+//! how keys made in the dashboard come under Terraform: `terraform query -generate-config-out`
+//! writes an import block and a resource block for each.
+//!
+//! A list never reveals a value: a secret key's `api_key` is null here, captured once later by
+//! the import. One list request per project answers the whole query (the list the project's
+//! refreshes share).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::plugin::diag::Diagnostics;
+use crate::plugin::framework::{CallContext, ListResource, ListResults, Listed};
+use crate::plugin::schema::{Attribute, Schema};
+use crate::plugin::value::path::AttributePath;
+use crate::plugin::value::{Type, Value};
+use crate::supabase::{ErrorKind, Freshness, KeyType};
+
+use super::super::data::ProviderData;
+use super::state::{key_state, text, Kept};
+use super::validators::ProjectRef;
+
+pub struct ApiKeyList {
+    kind: KeyType,
+    type_name: String,
+    schema: Schema,
+    data: Arc<ProviderData>,
+}
+
+impl ApiKeyList {
+    pub fn new(kind: KeyType, data: Arc<ProviderData>) -> Self {
+        let noun = kind.as_str();
+        ApiKeyList {
+            kind,
+            type_name: format!("supabase_{noun}_api_key"),
+            schema: Schema::new(
+                0,
+                &format!(
+                    "Every {noun} API key of one Supabase project, for `terraform query` (Terraform \
+                     >= 1.14): each key's identity and name, and with `include_resource` the \
+                     resource a refresh would produce. `-generate-config-out` writes an import \
+                     block and a resource block per key. No value is revealed: a secret key's \
+                     `api_key` is captured once, by the import."
+                ),
+                vec![Attribute::required("project_ref", Type::String)
+                    .validator(ProjectRef)
+                    .description(
+                        "The reference ID of the project whose keys to list (20 lowercase \
+                         letters, as in the dashboard URL).",
+                    )],
+            ),
+            data,
+        }
+    }
+}
+
+#[async_trait]
+impl ListResource for ApiKeyList {
+    fn type_name(&self) -> &str {
+        &self.type_name
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    async fn list(
+        &self,
+        ctx: &CallContext,
+        config: &Value,
+        results: &mut ListResults,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(project_ref) = text(config, "project_ref") else {
+            return;
+        };
+        let at = AttributePath::root().attribute("project_ref");
+        let Some(client) = self.data.client(diags) else {
+            return;
+        };
+        let keys = match client
+            .project_keys(&ctx.stop, &project_ref, Freshness::Latest)
+            .await
+        {
+            Ok(keys) => keys,
+            Err(error) => {
+                let summary = if error.kind() == ErrorKind::NotFound {
+                    "Project not found"
+                } else {
+                    "Could not list the project's API keys"
+                };
+                diags.attribute_error(at, summary, error.to_string());
+                return;
+            }
+        };
+        let mut keys: Vec<_> = keys.iter().filter(|k| k.key_type == self.kind).collect();
+        keys.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        for key in keys {
+            let identity = Value::object([
+                ("project_ref", Value::String(project_ref.clone())),
+                ("id", Value::String(key.id.clone())),
+            ]);
+            let state = key_state(
+                self.kind,
+                key,
+                Kept {
+                    project_ref: &project_ref,
+                    api_key: Value::Null,
+                    keepers: Value::Null,
+                    template: Value::Null,
+                },
+            );
+            let listed = Listed {
+                identity,
+                display_name: key.name.clone(),
+                state,
+            };
+            if !results.send(listed).await {
+                return;
+            }
+        }
+    }
+}

@@ -1,8 +1,11 @@
 //! The examples under `examples/` as the registry and users see them: every directory holding
 //! `.tf` files passes `terraform validate` on every Terraform the suite is given that meets the
 //! example's `required_version`, and uses only this provider and Terraform's built-ins (tests
-//! never reach the internet, and an example must run as it is written). Whole configurations
-//! in docs/guides that use this provider alone are validated the same way.
+//! never reach the internet, and an example must run as it is written). A directory that also
+//! holds query files (`.tfquery.hcl`, the list resources' examples) passes
+//! `terraform validate -query` instead, which reads them (plain validate skips them), on
+//! Terraform 1.14 and later; older ones record a skip. Whole configurations in docs/guides that
+//! use this provider alone, and the guides' query files, are validated the same way.
 
 mod support;
 
@@ -12,9 +15,11 @@ use std::path::{Path, PathBuf};
 use support::terraform::{self, text, Workdir, SOURCE_ADDRESS};
 
 /// Directories that must be found, so that a broken walk cannot pass by finding nothing.
-const KNOWN_EXAMPLES: [&str; 7] = [
+const KNOWN_EXAMPLES: [&str; 9] = [
     "data-sources/supabase_api_keys",
     "ephemeral-resources/supabase_secret_api_key",
+    "list-resources/supabase_publishable_api_key",
+    "list-resources/supabase_secret_api_key",
     "provider",
     "quickstart",
     "resources/supabase_publishable_api_key",
@@ -29,11 +34,29 @@ const BUILT_IN_TYPES: [(&str, &str); 2] = [
 ];
 const BUILT_IN_SOURCE: &str = "terraform.io/builtin/terraform";
 
+/// Query files (`terraform query`, `terraform validate -query`) end with this.
+const QUERY_SUFFIX: &str = ".tfquery.hcl";
+/// The first Terraform with query files, list blocks and `terraform validate -query`.
+const QUERY_VERSION: (u32, u32, u32) = (1, 14, 0);
+/// The configuration a guide's query file is validated beside: the provider requirement.
+const QUERY_HOST: &str = r#"terraform {
+  required_version = ">= 1.14"
+  required_providers {
+    supabase = {
+      source = "registry.terraform.io/supabase-rs/supabase"
+    }
+  }
+}
+
+provider "supabase" {}
+"#;
+
 fn examples_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
 }
 
-/// Every directory under `examples/` that holds `.tf` files, relative to `examples/`.
+/// Every directory under `examples/` that holds `.tf` or `.tfquery.hcl` files, relative to
+/// `examples/`.
 fn example_dirs() -> Vec<PathBuf> {
     fn walk(root: &Path, dir: &Path, found: &mut Vec<PathBuf>) {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -41,7 +64,10 @@ fn example_dirs() -> Vec<PathBuf> {
             .map(|entry| entry.expect("directory entry").path())
             .collect();
         entries.sort();
-        if entries.iter().any(|p| p.is_file() && is_tf(p)) {
+        if entries
+            .iter()
+            .any(|p| p.is_file() && (is_tf(p) || is_query(p)))
+        {
             found.push(dir.strip_prefix(root).expect("under root").to_path_buf());
         }
         for sub in entries.iter().filter(|p| p.is_dir()) {
@@ -58,13 +84,32 @@ fn is_tf(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "tf")
 }
 
+fn is_query(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(QUERY_SUFFIX))
+}
+
+fn is_query_name(name: &str) -> bool {
+    name.ends_with(QUERY_SUFFIX)
+}
+
 /// (file name, contents) of the `.tf` files of one example directory.
 fn tf_files(example: &Path) -> Vec<(String, String)> {
+    files_where(example, is_tf)
+}
+
+/// (file name, contents) of the `.tf` and `.tfquery.hcl` files of one example directory: what
+/// Terraform reads of it.
+fn example_files(example: &Path) -> Vec<(String, String)> {
+    files_where(example, |p| is_tf(p) || is_query(p))
+}
+
+fn files_where(example: &Path, wanted: impl Fn(&Path) -> bool) -> Vec<(String, String)> {
     let dir = examples_root().join(example);
     let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.is_file() && is_tf(p))
+        .filter(|p| p.is_file() && wanted(p))
         .map(|p| {
             let name = p
                 .file_name()
@@ -438,7 +483,7 @@ fn foreign_uses(files: &[(String, String)]) -> Vec<String> {
     for (file, body) in &bodies {
         for block in &body.blocks {
             match block.kind.as_str() {
-                "resource" | "data" | "ephemeral" => {
+                "resource" | "data" | "ephemeral" | "list" => {
                     let type_name = block.labels.first().map(String::as_str).unwrap_or("");
                     if BUILT_IN_TYPES.contains(&(block.kind.as_str(), type_name)) {
                         continue;
@@ -567,7 +612,7 @@ fn every_known_example_is_found() {
 fn examples_use_only_this_provider_and_terraform_built_ins() {
     let mut problems = Vec::new();
     for example in example_dirs() {
-        for problem in foreign_uses(&tf_files(&example)) {
+        for problem in foreign_uses(&example_files(&example)) {
             problems.push(format!("examples/{}: {problem}", example.display()));
         }
     }
@@ -595,7 +640,7 @@ async fn every_example_validates_on_every_terraform_it_admits() {
     for example in example_dirs() {
         let label = format!("examples/{}", example.display());
         validated +=
-            validate_everywhere(&label, &tf_files(&example), &terraforms, &mut failures).await;
+            validate_everywhere(&label, &example_files(&example), &terraforms, &mut failures).await;
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(validated > 0, "no example was validated");
@@ -604,6 +649,8 @@ async fn every_example_validates_on_every_terraform_it_admits() {
 /// The guides' `terraform` code blocks that are whole configurations (they hold a
 /// `required_providers` block) of this provider alone validate too; those that need another
 /// provider (the official one, hashicorp/time) cannot be installed here and are only named.
+/// A code block of `list` blocks is a query file: it is validated with
+/// `terraform validate -query` beside [`QUERY_HOST`].
 #[tokio::test]
 async fn guide_configurations_of_this_provider_alone_validate() {
     let guides = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -626,14 +673,23 @@ async fn guide_configurations_of_this_provider_alone_validate() {
         let name = page.file_name().expect("file name").to_string_lossy();
         for (index, block) in code_blocks(&markdown).into_iter().enumerate() {
             let label = format!("docs/guides/{name}, code block {}", index + 1);
-            let whole = parse(&block).is_ok_and(|body| {
-                body.blocks("terraform")
-                    .any(|t| t.body.blocks("required_providers").next().is_some())
-            });
-            if !whole {
+            let Ok(body) = parse(&block) else {
                 continue;
-            }
-            let files = [("main.tf".to_string(), block)];
+            };
+            let whole = body
+                .blocks("terraform")
+                .any(|t| t.body.blocks("required_providers").next().is_some());
+            let query = body.blocks("list").next().is_some();
+            let files = if query {
+                vec![
+                    ("main.tf".to_string(), QUERY_HOST.to_string()),
+                    (format!("guide{QUERY_SUFFIX}"), block),
+                ]
+            } else if whole {
+                vec![("main.tf".to_string(), block)]
+            } else {
+                continue;
+            };
             let foreign = foreign_uses(&files);
             if !foreign.is_empty() {
                 eprintln!("not validating {label}: {}", foreign.join("; "));
@@ -667,8 +723,9 @@ fn code_blocks(markdown: &str) -> Vec<String> {
 
 /// `terraform validate` of `files` on every Terraform in `terraforms` that meets their
 /// `required_version` (the others are recorded as skipped), each in a private work dir whose
-/// CLI config overrides our source address: never `terraform init`. Returns how many runs
-/// passed; failures are appended to `failures`.
+/// CLI config overrides our source address: never `terraform init`. Files with query files
+/// among them are validated with `-query`, on Terraform 1.14 and later only. Returns how many
+/// runs passed; failures are appended to `failures`.
 async fn validate_everywhere(
     label: &str,
     files: &[(String, String)],
@@ -676,8 +733,19 @@ async fn validate_everywhere(
     failures: &mut Vec<String>,
 ) -> usize {
     let minimum = minimum_version(files).unwrap_or_else(|e| panic!("{label}: {e}"));
+    let query = files.iter().any(|(name, _)| is_query_name(name));
     let mut validated = 0;
     for tf in terraforms {
+        if query && !tf.at_least(QUERY_VERSION) {
+            terraform::skip(
+                tf,
+                &format!(
+                    "{label} has a .tfquery.hcl file: terraform validate -query needs Terraform {}",
+                    show_version(QUERY_VERSION)
+                ),
+            );
+            continue;
+        }
         if let Some(minimum) = minimum {
             if !tf.at_least(minimum) {
                 terraform::skip(
@@ -691,7 +759,11 @@ async fn validate_everywhere(
         for (name, contents) in files {
             work.write(name, contents);
         }
-        let output = work.run(tf, &["validate", "-json", "-no-color"], &[]).await;
+        let mut args = vec!["validate", "-json", "-no-color"];
+        if query {
+            args.push("-query");
+        }
+        let output = work.run(tf, &args, &[]).await;
         let report: Option<serde_json::Value> = serde_json::from_slice(&output.stdout).ok();
         let clean = output.status.success()
             && report
@@ -795,6 +867,73 @@ module "keys" { source = "supabase/keys/supabase" }
             "{expected:?} not in:\n{problems}"
         );
     }
+}
+
+/// `terraform validate -query` reads a query file (plain validate would pass this one): a
+/// malformed `project_ref` in a `list` block fails on every Terraform that has query files.
+#[tokio::test]
+async fn a_bad_query_file_fails_validation() {
+    let terraforms = terraform::all();
+    let files = [
+        ("main.tf".to_string(), QUERY_HOST.to_string()),
+        (
+            format!("keys{QUERY_SUFFIX}"),
+            "list \"supabase_secret_api_key\" \"all\" {\n  provider = supabase\n  config {\n    project_ref = \"aaaa\"\n  }\n}\n"
+                .to_string(),
+        ),
+    ];
+    assert!(
+        foreign_uses(&files).is_empty(),
+        "{:?}",
+        foreign_uses(&files)
+    );
+    let mut failures = Vec::new();
+    let validated = validate_everywhere(
+        "keys.tfquery.hcl with project_ref \"aaaa\"",
+        &files,
+        &terraforms,
+        &mut failures,
+    )
+    .await;
+    assert_eq!(validated, 0, "{failures:#?}");
+    let with_query = terraforms
+        .iter()
+        .filter(|tf| tf.at_least(QUERY_VERSION))
+        .count();
+    assert_eq!(failures.len(), with_query, "{failures:#?}");
+    for failure in &failures {
+        assert!(
+            failure.contains("Invalid project reference") && failure.contains("keys.tfquery.hcl"),
+            "{failure}"
+        );
+    }
+}
+
+#[test]
+fn the_reader_checks_list_blocks_of_query_files() {
+    let query = r#"
+list "supabase_secret_api_key" "all" {
+  provider = supabase
+  config {
+    project_ref = "abcdefghijklmnopqrst"
+  }
+}
+list "aws_instance" "web" {
+  provider = aws
+  config {}
+}
+"#;
+    let files = [
+        ("main.tf".to_string(), QUERY_HOST.to_string()),
+        (format!("keys{QUERY_SUFFIX}"), query.to_string()),
+    ];
+    let problems = foreign_uses(&files).join("\n");
+    assert!(
+        problems.contains("list \"aws_instance\"") && !problems.contains("supabase_secret_api_key"),
+        "{problems}"
+    );
+    assert!(is_query(Path::new("examples/x/list-resource.tfquery.hcl")));
+    assert!(!is_tf(Path::new("examples/x/list-resource.tfquery.hcl")));
 }
 
 #[test]

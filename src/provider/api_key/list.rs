@@ -39,11 +39,17 @@ impl ApiKeyList {
             schema: Schema::new(
                 0,
                 &format!(
-                    "Every {noun} API key of one Supabase project, for `terraform query` (Terraform \
-                     >= 1.14): each key's identity and name, and with `include_resource` the \
-                     resource a refresh would produce. `-generate-config-out` writes an import \
-                     block and a resource block per key. No value is revealed: a secret key's \
-                     `api_key` is captured once, by the import."
+                    "Every {noun} API key of one Supabase project, for `terraform query` \
+                     (Terraform 1.14 and later).\n\nEach key is listed with its identity \
+                     (`project_ref`, `id`) and name, and with `include_resource` with the \
+                     attributes a refresh would produce; `-generate-config-out` writes an import \
+                     block and a resource block per key. {}",
+                    if kind == KeyType::Secret {
+                        "No secret is revealed: `api_key` is null, and the import captures it \
+                         once."
+                    } else {
+                        "Its value is public and comes with the list."
+                    }
                 ),
                 vec![Attribute::required("project_ref", Type::String)
                     .validator(ProjectRef)
@@ -81,10 +87,24 @@ impl ListResource for ApiKeyList {
         let Some(client) = self.data.client(diags) else {
             return;
         };
-        let keys = match client
-            .project_keys(&ctx.stop, &project_ref, Freshness::Latest)
-            .await
-        {
+        // A read is safe to abandon: once Terraform closes the stream or stops the provider,
+        // the list request in flight is dropped rather than waited for.
+        let listed = tokio::select! {
+            biased;
+            () = ctx.stop.cancelled() => {
+                diags.attribute_error(
+                    at,
+                    "Listing cancelled",
+                    format!(
+                        "Terraform stopped the provider before the API keys of project \
+                         {project_ref} were listed."
+                    ),
+                );
+                return;
+            }
+            listed = client.project_keys(&ctx.stop, &project_ref, Freshness::Latest) => listed,
+        };
+        let keys = match listed {
             Ok(keys) => keys,
             Err(error) => {
                 let summary = if error.kind() == ErrorKind::NotFound {

@@ -1,11 +1,11 @@
 //! Generates `docs/` in the Terraform Registry layout from the provider's own schema, the
 //! examples under `examples/` and the page templates under `tools/docgen/templates/`.
 //!
-//! Pages: `docs/index.md` for the provider, and one page per resource, data source and
-//! ephemeral resource the provider returns, in `docs/resources/`, `docs/data-sources/` and
-//! `docs/ephemeral-resources/`, named after the type without the provider's prefix
-//! (`supabase_secret_api_key` -> `secret_api_key.md`). Those four places belong to the
-//! generator: [`write`] removes a page there that documents nothing the provider has.
+//! Pages: `docs/index.md` for the provider, and one page per resource, data source, ephemeral
+//! resource and list resource the provider returns, in `docs/resources/`, `docs/data-sources/`,
+//! `docs/ephemeral-resources/` and `docs/list-resources/`, named after the type without the
+//! provider's prefix (`supabase_secret_api_key` -> `secret_api_key.md`). Those places belong to
+//! the generator: [`write`] removes a page there that documents nothing the provider has.
 //! Everything else under `docs/` (`docs/guides/`) is never read or written.
 //!
 //! A page's body comes from `tools/docgen/templates/index.md.tmpl` or
@@ -17,7 +17,7 @@
 //! | `{{name}}` | the type name (`supabase_secret_api_key`), or the provider's type name |
 //! | `{{description}}` | the schema's description (and its deprecation, if any) |
 //! | `{{source}}` | the provider's source address |
-//! | `{{example}}` | the example configuration, in a ```` ```terraform ```` block |
+//! | `{{example}}` | the example configuration (a list resource's: its `.tfquery.hcl` file), in a ```` ```terraform ```` block |
 //! | `{{import}}` | `import.sh` of a resource, in a ```` ```shell ```` block |
 //! | `{{schema}}` | the generated `## Schema` section |
 //! | `{{types}}` | on the provider page: a `## Resources` (`## Data Sources`, ...) list of links |
@@ -89,9 +89,24 @@ impl Kind {
         importable: false,
         types: |p| types_of(p.ephemeral_resources(), |e| (e.type_name(), e.schema())),
     };
+    /// A list resource (`terraform query`, Terraform >= 1.14): its schema is that of the `list`
+    /// block's `config`, and its example a query file, as the Registry's layout has them.
+    pub const LIST_RESOURCE: Kind = Kind {
+        dir: "list-resources",
+        title: "List Resource",
+        plural: "List Resources",
+        example_file: "list-resource.tfquery.hcl",
+        importable: false,
+        types: |p| types_of(p.list_resources(), |l| (l.type_name(), l.schema())),
+    };
 
     /// Every kind, in the order pages and lists show them.
-    pub const ALL: [Kind; 3] = [Kind::RESOURCE, Kind::DATA_SOURCE, Kind::EPHEMERAL_RESOURCE];
+    pub const ALL: [Kind; 4] = [
+        Kind::RESOURCE,
+        Kind::DATA_SOURCE,
+        Kind::EPHEMERAL_RESOURCE,
+        Kind::LIST_RESOURCE,
+    ];
 
     /// The place of this kind in [`Kind::ALL`].
     fn rank(self) -> usize {
@@ -129,7 +144,7 @@ fn types_of<T: ?Sized>(
         .collect()
 }
 
-/// One resource, data source or ephemeral resource of the provider.
+/// One resource, data source, ephemeral resource or list resource of the provider.
 pub struct Entry {
     pub kind: Kind,
     pub type_name: String,
@@ -559,6 +574,7 @@ mod tests {
                 entry(Kind::RESOURCE, "demo_thing"),
                 entry(Kind::DATA_SOURCE, "demo_things"),
                 entry(Kind::EPHEMERAL_RESOURCE, "demo_token"),
+                entry(Kind::LIST_RESOURCE, "demo_thing"),
             ],
         }
     }
@@ -575,8 +591,12 @@ mod tests {
                 "docs/resources/thing.md",
                 "docs/data-sources/things.md",
                 "docs/ephemeral-resources/token.md",
+                "docs/list-resources/thing.md",
             ]
         );
+        let list = &pages[4].content;
+        assert!(list.contains("page_title: \"demo_thing List Resource - demo\"\n"));
+        assert!(list.contains("# demo_thing (List Resource)\n\nThe demo_thing.\n\n"));
         let token = &pages[3].content;
         assert!(token.starts_with("---\n# generated"), "{token}");
         assert!(token.contains("page_title: \"demo_token Ephemeral Resource - demo\"\n"));
@@ -646,7 +666,8 @@ mod tests {
                 "# Demo\n\n## Resources\n\n- [`demo_thing`](resources/thing.md): The demo_thing.\n\n\
                  ## Data Sources\n\n- [`demo_things`](data-sources/things.md): The things. All of \
                  them.\n\n## Ephemeral Resources\n\n- [`demo_token`](ephemeral-resources/token.md): \
-                 The demo_token.\n"
+                 The demo_token.\n\n## List Resources\n\n- [`demo_thing`](list-resources/thing.md): \
+                 The demo_thing.\n"
             ),
             "{}",
             pages[0].content
@@ -661,7 +682,7 @@ mod tests {
     #[test]
     fn kinds_are_ordered_as_listed_and_only_resources_import() {
         let ranks: Vec<usize> = Kind::ALL.iter().map(|k| k.rank()).collect();
-        assert_eq!(ranks, [0, 1, 2]);
+        assert_eq!(ranks, [0, 1, 2, 3]);
         let importable: Vec<&str> = Kind::ALL
             .iter()
             .filter(|k| k.importable)
@@ -681,7 +702,7 @@ mod tests {
         let pages = render(&site(), root.path()).unwrap();
 
         let written = write(root.path(), &pages).unwrap();
-        assert_eq!(written.changed.len(), 4);
+        assert_eq!(written.changed.len(), 5);
         assert_eq!(written.removed, [PathBuf::from("docs/resources/gone.md")]);
         assert_eq!(
             fs::read_to_string(docs.join("guides/rotation.md")).unwrap(),
@@ -690,6 +711,6 @@ mod tests {
 
         let again = write(root.path(), &pages).unwrap();
         assert!(again.changed.is_empty() && again.removed.is_empty());
-        assert_eq!(again.unchanged, 4);
+        assert_eq!(again.unchanged, 5);
     }
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use terraform_provider_supabase::provider::SupabaseProvider;
 
-const USAGE: &str = "usage: docgen [ROOT]\n\nWrites docs/index.md and docs/{resources,data-sources,ephemeral-resources}/*.md under ROOT\n(the repository root, default: the current directory) from the provider's schema, examples/\nand tools/docgen/templates/. docs/guides/ is never touched.";
+const USAGE: &str = "usage: docgen [ROOT]\n\nWrites docs/index.md and docs/{resources,data-sources,ephemeral-resources,list-resources}/*.md under ROOT\n(the repository root, default: the current directory) from the provider's schema, examples/\nand tools/docgen/templates/. docs/guides/ is never touched.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -239,6 +239,41 @@ resource "supabase_secret_api_key" "backend" {{
     }
 }
 
+/// A well-formed reference the API does not know, written out in a configuration whose keys are
+/// in state: a typo, so `terraform plan` fails at `project_ref` at once (no wait for the project),
+/// with nothing sent. (Without keys in state, the plan cannot tell itself from Terraform's re-plan during
+/// apply, which must wait for a project made in the same apply: it warns, and the create waits;
+/// see `a_project_created_in_the_same_apply_is_waited_for`.)
+#[tokio::test]
+async fn a_mistyped_project_ref_fails_the_plan_when_the_configuration_has_keys_in_state() {
+    for tf in terraform::all() {
+        let fx = Fixture::new(&tf).await;
+        let existing = key_config("existing_key", "");
+        fx.config(&existing);
+        fx.apply().await;
+        let typo = "aaaaaaaaaaaaaaaaaaaa";
+        fx.config(&format!(
+            r#"{existing}
+resource "supabase_secret_api_key" "typo" {{
+  project_ref = "{typo}"
+  name        = "typo_key"
+}}
+"#
+        ));
+        let output = fx.run(&["plan", "-input=false", "-no-color"]).await;
+        assert!(!output.status.success(), "the plan passed");
+        let text = folded(&stderr(&output));
+        assert!(
+            text.contains("Project not found")
+                && text.contains(&format!("project_ref = \"{typo}\""))
+                && text.contains("referenced by its attribute"),
+            "terraform {}: {text}",
+            tf.version_string()
+        );
+        assert_eq!(fx.count("POST"), 1, "only the first key was created");
+    }
+}
+
 #[tokio::test]
 async fn an_unmanaged_key_with_the_same_name_fails_before_any_post() {
     for tf in terraform::all() {

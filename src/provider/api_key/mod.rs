@@ -151,6 +151,22 @@ impl ApiKeyResource {
                     detail,
                 );
             }
+            // A reference known when Terraform first plans, that the API does not know, is a
+            // typo (a project made in the same apply has an unknown reference then). Only a
+            // process that read state is surely in that first plan; elsewhere this may be the
+            // plan Terraform makes again during apply, once a new project's reference is known.
+            Err(error) if error.kind() == ErrorKind::NotFound && self.data.has_read_state() => {
+                diags.attribute_error(
+                    AttributePath::root().attribute("project_ref"),
+                    "Project not found",
+                    format!(
+                        "{error}. Check the project reference (20 lowercase letters, from the \
+                         dashboard URL). A project created in the same configuration must be \
+                         referenced by its attribute, not written out, so that the key waits \
+                         for it to become ready."
+                    ),
+                );
+            }
             Err(error) if error.kind() == ErrorKind::NotFound => {
                 private.set(PROJECT_PENDING, serde_json::Value::Bool(true));
                 diags.attribute_warning(

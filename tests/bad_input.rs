@@ -521,9 +521,10 @@ async fn fields_of_the_wrong_type_are_named_without_a_panic() {
 
 #[tokio::test]
 async fn bad_answers_to_a_create_are_reconciled_to_exactly_one_key() {
-    // (what, the fault on the one POST, the POSTs it takes: HTML answers commit nothing, so
-    // after two looks find no key the create is sent again; a truncated 201 committed the key,
-    // which is adopted)
+    // (what, the fault on the one POST, the POSTs it takes: HTML answers commit nothing, and a
+    // create that failed after it was sent is never sent again, so the first apply fails once
+    // its settle window (3 x the 1 s request timeout) passes without the key, and the next one
+    // creates it; a truncated 201 committed the key, which is adopted)
     let cases = [
         ("HTML with 200", FaultAction::Html(200), 2),
         ("HTML with 502", FaultAction::Html(502), 2),
@@ -539,7 +540,25 @@ async fn bad_answers_to_a_create_are_reconciled_to_exactly_one_key() {
                 RequestMatcher::new(http::Method::POST, "/v1/projects/*/api-keys"),
                 action.clone(),
             ));
+            fx.set_env("SUPABASE_REQUEST_TIMEOUT", "1s");
             fx.config(&key_config("ambiguous_key"));
+            if *posts == 2 {
+                let output = fx
+                    .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+                    .await;
+                assert!(
+                    !output.status.success(),
+                    "{what}: the first apply succeeded"
+                );
+                assert_no_panic(&what, &[&text(&output.stdout), &stderr(&output)]);
+                let said = folded(&stderr(&output));
+                assert!(
+                    said.contains("It was not sent again") && said.contains("may still appear"),
+                    "{what}: {said}"
+                );
+                assert_eq!(fx.count("POST"), 1, "{what}: never sent twice");
+                assert!(fx.sim.keys(PROJECT).is_empty(), "{what}");
+            }
             let output = fx.apply().await;
             assert_no_panic(&what, &[&text(&output.stdout), &stderr(&output)]);
             let keys = fx.sim.keys(PROJECT);

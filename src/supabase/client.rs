@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderValue;
 use reqwest::Method;
@@ -213,12 +213,30 @@ impl Client {
         project_ref: &str,
         freshness: Freshness,
     ) -> Result<KeyList, ApiError> {
+        self.project_keys_listed(cancel, project_ref, freshness)
+            .await
+            .map(|(_, list)| list)
+    }
+
+    /// [`Client::project_keys`], with the instant the list was requested.
+    pub(crate) async fn project_keys_listed(
+        &self,
+        cancel: &CancellationToken,
+        project_ref: &str,
+        freshness: Freshness,
+    ) -> Result<(Instant, KeyList), ApiError> {
         let (generation, fetch) = match self.inner.lists.lookup(project_ref, freshness) {
-            Lookup::Ready(list) => return Ok(list),
+            Lookup::Ready(at, list) => return Ok((at, list)),
             Lookup::Fetch { generation, fetch } => (generation, fetch),
         };
         let result = fetch
-            .get_or_init(|| async { self.list_keys(cancel, project_ref).await.map(KeyList::from) })
+            .cell
+            .get_or_init(|| async {
+                let at = self.inner.lists.started(project_ref, generation, &fetch);
+                self.list_keys(cancel, project_ref)
+                    .await
+                    .map(|keys| (at, KeyList::from(keys)))
+            })
             .await
             .clone();
         self.inner

@@ -2,17 +2,25 @@
 //!
 //! A secret key's create is sent with `reveal=true` so the answer carries the secret (a
 //! publishable key's value is never masked, so it needs no reveal, nor the permission for
-//! one). It is resent
-//! only when it cannot have been carried out (429, no connection). When it fails after
-//! it was sent (timeout, reset, 5xx, an unreadable 201), the keys are listed to find the
-//! one it made (see `reconcile.rs`); only if none appears, even on a second look, is
-//! it sent once more.
+//! one). It is sent again only when it provably never reached the API (a 429, no connection:
+//! the transport's retries). Once it has failed after it was sent (a timeout, a reset, a 5xx,
+//! an unreadable answer) it is never sent again, since the API may still carry it out and
+//! need not refuse a duplicate name: the project's keys are listed, with backoff, for the
+//! one it made (see `reconcile.rs`) until the settle window, [`SETTLE_TIMEOUTS`] request
+//! timeouts after the send, has passed, and that key is adopted as soon as it appears. If
+//! none appears, the create fails saying the key may still appear (the next plan then names
+//! it with its import command); so does Terraform stopping the provider during the wait.
+//! Creates waiting at once on one project share their list requests (`key_lists.rs`).
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use tokio_util::sync::CancellationToken;
 
 use super::client::{Client, RetryNotice};
-use super::errors::{ApiError, ErrorKind, Operation};
+use super::errors::{show_duration, ApiError, ErrorKind, Operation};
+use super::key_lists::Freshness;
 use super::keys::{create_body, decode_key, ApiKey, KeyType, NewKey, SecretValue};
 use super::reconcile::{decide, Decision};
 use super::time::now_millis;
@@ -30,14 +38,21 @@ pub struct Created {
     pub adopted: bool,
 }
 
+/// The settle window, in request timeouts from the send: how long a create that failed after
+/// it was sent waits for its key to appear before it gives up (never sending it again).
+pub const SETTLE_TIMEOUTS: u32 = 3;
+/// The ends of settle windows are rounded up to this grid, so creates that failed together
+/// take their last look together (one list request).
+const DEADLINE_GRID: Duration = Duration::from_millis(250);
+
 pub(crate) type IsClaimed<'a> = &'a (dyn Fn(&str) -> bool + Sync);
 
 enum Posted {
     Created(Box<Created>),
     /// Refused, or failed before it could have had an effect.
     Failed(ApiError),
-    /// Failed after it was sent.
-    Ambiguous(ApiError),
+    /// Failed after it was sent (at this instant).
+    Ambiguous(ApiError, Instant),
 }
 
 struct CreateCall<'a> {
@@ -74,7 +89,7 @@ impl Client {
         let result = match self.post(&ctx).await {
             Posted::Created(created) => Ok(*created),
             Posted::Failed(e) => Err(e),
-            Posted::Ambiguous(fault) => self.reconcile(&ctx, fault).await,
+            Posted::Ambiguous(fault, sent) => self.reconcile(&ctx, fault, sent).await,
         };
         result.map_err(|e| e.scrub(self.token()))
     }
@@ -94,106 +109,98 @@ impl Client {
                     adopted: false,
                 })),
                 // Committed or not, the answer does not say which key: look for it.
-                Err(why) => Posted::Ambiguous(ApiError::invalid_body(&ctx.op, answer.status, &why)),
+                Err(why) => Posted::Ambiguous(
+                    ApiError::invalid_body(&ctx.op, answer.status, &why),
+                    answer.sent,
+                ),
             },
-            Err(Failure::Ambiguous(e)) => Posted::Ambiguous(e),
+            Err(Failure::Ambiguous(e, sent)) => Posted::Ambiguous(e, sent),
             Err(Failure::Error(e)) => Posted::Failed(e),
         }
     }
 
-    async fn reconcile(&self, ctx: &CreateCall<'_>, first: ApiError) -> Result<Created, ApiError> {
-        let mut fault = first;
-        let mut resent = false;
-        loop {
-            if let Some(found) = self.find_ours(ctx, &fault).await? {
-                return Ok(self.adopt(ctx, found).await);
-            }
-            if resent {
-                let context = if fault.kind() == ErrorKind::Conflict {
-                    "a first create request failed after it was sent; the second was refused \
-                     as a conflict, yet no new key with this name and type is listed"
-                } else {
-                    "the create request failed twice after it was sent, and no new key with \
-                     this name and type is listed yet; a slow request may still create one \
-                     (the next plan names it, with its import command)"
-                };
-                return Err(fault.with_context(context));
-            }
-            resent = true;
-            match self.post(ctx).await {
-                Posted::Created(created) => return Ok(*created),
-                Posted::Ambiguous(e) => fault = e,
-                // The first request was carried out after all, late: go and find it.
-                Posted::Failed(e) if e.kind() == ErrorKind::Conflict => fault = e,
-                Posted::Failed(e) => {
-                    return Err(e.with_context(&format!(
-                        "a first create request failed after it was sent ({}) and no new key \
-                         appeared; the second one failed",
-                        brief(&fault)
-                    )))
-                }
-            }
-        }
-    }
-
-    /// Lists the keys (twice, a backoff apart, if the first look finds nothing) for the
-    /// single one the create made.
-    async fn find_ours(
+    /// The create failed after it was sent: look for the key it made, with backoff, until the
+    /// settle window has passed ([`SETTLE_TIMEOUTS`] request timeouts after the send), and
+    /// adopt it as soon as it appears. It is never sent again.
+    async fn reconcile(
         &self,
         ctx: &CreateCall<'_>,
-        fault: &ApiError,
-    ) -> Result<Option<ApiKey>, ApiError> {
+        fault: ApiError,
+        sent: Instant,
+    ) -> Result<Created, ApiError> {
+        let window = self.request_timeout().saturating_mul(SETTLE_TIMEOUTS);
+        let deadline = on_grid(sent + window);
         let NewKey { name, key_type, .. } = ctx.key;
-        for look in 0..2u32 {
-            if look > 0 {
-                let notice = RetryNotice {
-                    action: ctx.op.doing(),
-                    attempt: look,
-                    max_attempts: 2,
-                    delay: self.backoff().delay(0),
-                    reason: format!(
-                        "the create failed after it was sent ({}) and no new key is listed yet",
-                        brief(fault)
-                    ),
-                };
-                if self.pause(ctx.cancel, &notice).await.is_err() {
-                    return Err(self.cancelled_while_checking(ctx, fault));
-                }
-            }
-            let mut keys = match self.list_keys(ctx.cancel, ctx.project_ref).await {
-                Ok(keys) => keys,
+        // Each look wants a list requested after the last one it saw (the first: after the
+        // send), and takes any such list, so waiting creates of one project share them.
+        let mut seen = sent;
+        let mut looks = 0u32;
+        loop {
+            let after = if Instant::now() >= deadline {
+                seen.max(deadline)
+            } else {
+                seen
+            };
+            let (at, mut keys) = match self
+                .project_keys_listed(ctx.cancel, ctx.project_ref, Freshness::After(after))
+                .await
+            {
+                Ok((at, keys)) => (at, keys.to_vec()),
                 Err(e) if e.kind() == ErrorKind::Cancelled => {
-                    return Err(self.cancelled_while_checking(ctx, fault))
+                    return Err(self.unsettled(ctx, &fault, window, true))
                 }
                 Err(e) => {
-                    return Err(e.with_context(&format!(
-                        "the create request failed after it was sent ({}), so it may have \
-                         made a key; listing the keys to find out failed too, so a key named \
-                         \"{name}\" may exist now",
-                        brief(fault)
-                    )))
+                    return Err(e
+                        .with_context(&format!(
+                            "the create request failed after it was sent ({}), so it may have \
+                             made a key; listing the keys to find out failed too, so a key named \
+                             \"{name}\" may exist now. It was not sent again; if the key \
+                             appears, the next plan names it with its import command",
+                            brief(&fault)
+                        ))
+                        .unsettled())
                 }
             };
+            looks += 1;
             match decide(&keys, name, *key_type, ctx.started_ms, ctx.is_claimed) {
-                Decision::Adopt(i) => return Ok(Some(keys.swap_remove(i))),
+                Decision::Adopt(i) => return Ok(self.adopt(ctx, keys.swap_remove(i)).await),
                 Decision::Several(ids) => {
                     let detail = format!(
                         "the create request failed after it was sent ({}), and {} new {} keys \
                          named \"{name}\" exist, so which one it made is unknown: {}. Delete \
                          the ones you do not want (or import one), then try again",
-                        brief(fault),
+                        brief(&fault),
                         ids.len(),
                         key_type.as_str(),
                         ids.join(", ")
                     );
-                    return Err(
-                        ApiError::new(ErrorKind::Ambiguous, &ctx.op, detail).with_candidates(ids)
-                    );
+                    return Err(ApiError::new(ErrorKind::Ambiguous, &ctx.op, detail)
+                        .with_candidates(ids)
+                        .unsettled());
                 }
                 Decision::NoMatch => {}
             }
+            if at >= deadline {
+                return Err(self.unsettled(ctx, &fault, window, false));
+            }
+            seen = at;
+            let left = deadline.saturating_duration_since(Instant::now());
+            let notice = RetryNotice {
+                action: ctx.op.doing(),
+                attempt: looks,
+                max_attempts: looks + 1,
+                delay: self.backoff().delay(looks - 1).min(left),
+                reason: format!(
+                    "the create failed after it was sent ({}) and no new key is listed yet; \
+                     looking again until {} after the send, never sending it again",
+                    brief(&fault),
+                    show_duration(window)
+                ),
+            };
+            if self.pause(ctx.cancel, &notice).await.is_err() {
+                return Err(self.unsettled(ctx, &fault, window, true));
+            }
         }
-        Ok(None)
     }
 
     /// The key the create made, with its value fetched by `GET {id}` (`?reveal=true` for a
@@ -217,18 +224,55 @@ impl Client {
         }
     }
 
-    fn cancelled_while_checking(&self, ctx: &CreateCall<'_>, fault: &ApiError) -> ApiError {
-        ApiError::new(
-            ErrorKind::Cancelled,
-            &ctx.op,
-            format!(
-                "cancelled while checking whether the create request, which failed after it \
-                 was sent ({}), made a key; a key named \"{}\" may exist now",
-                brief(fault),
-                ctx.key.name
-            ),
-        )
+    /// The create failed after it was sent, and the settle window passed (or Terraform stopped
+    /// the provider, `cancelled`) before its key was listed.
+    fn unsettled(
+        &self,
+        ctx: &CreateCall<'_>,
+        fault: &ApiError,
+        window: Duration,
+        cancelled: bool,
+    ) -> ApiError {
+        let name = &ctx.key.name;
+        let tail = format!(
+            "It was not sent again, so at most one key can come of it, but a slow API may still \
+             carry it out: a key named \"{name}\" may still appear. If it does, the next plan \
+             names it with its import command; if not, apply again"
+        );
+        if cancelled {
+            ApiError::new(
+                ErrorKind::Cancelled,
+                &ctx.op,
+                format!(
+                    "cancelled while waiting for the key of a create request that failed after \
+                     it was sent ({}); no such key was listed yet. {tail}",
+                    brief(fault)
+                ),
+            )
+            .unsettled()
+        } else {
+            fault
+                .clone()
+                .with_context(&format!(
+                    "the create request failed after it was sent, and no new key with this name \
+                     and type was listed within {} of sending it (the settle window, {} times \
+                     the request timeout). {tail}",
+                    show_duration(window),
+                    SETTLE_TIMEOUTS
+                ))
+                .unsettled()
+        }
     }
+}
+
+/// `at`, rounded up to the next step of [`DEADLINE_GRID`], counted from the first call.
+fn on_grid(at: Instant) -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    let epoch = *EPOCH.get_or_init(Instant::now);
+    let since = at.saturating_duration_since(epoch).as_nanos();
+    let step = DEADLINE_GRID.as_nanos();
+    let rounded = since.div_ceil(step) * step;
+    epoch + Duration::from_nanos(u64::try_from(rounded).unwrap_or(u64::MAX))
 }
 
 /// Whether reading a key's value of this type needs `reveal=true`.

@@ -60,6 +60,7 @@ struct Inner {
     permissions: Vec<Permission>,
     candidates: Vec<String>,
     attempts: u32,
+    unsettled: bool,
 }
 
 impl ApiError {
@@ -92,6 +93,17 @@ impl ApiError {
         self.inner.attempts
     }
 
+    /// A create failed after it was sent and its key was not found: the API may still carry it
+    /// out, so it must not be sent again (the next plan names the key if it appears).
+    pub fn may_have_created(&self) -> bool {
+        self.inner.unsettled
+    }
+
+    pub(crate) fn unsettled(mut self) -> Self {
+        self.inner.unsettled = true;
+        self
+    }
+
     pub(crate) fn new(kind: ErrorKind, op: &Operation, detail: impl Into<String>) -> Self {
         ApiError {
             inner: Box::new(Inner {
@@ -103,6 +115,7 @@ impl ApiError {
                 permissions: Vec::new(),
                 candidates: Vec::new(),
                 attempts: 0,
+                unsettled: false,
             }),
         }
     }

@@ -7,9 +7,15 @@
 //! generation: readers after it fetch again, and a list that was in flight when the write
 //! landed answers only the readers that were already waiting on it. Failures are shared with
 //! those waiting but never kept.
+//!
+//! A create that failed after it was sent polls the list for the key it may have made (see
+//! `create.rs`): each poll wants a list requested after the one it saw last
+//! ([`Freshness::After`]), and takes one another poll of the project started since, so any
+//! number of creates waiting at once share one list request per poll.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use tokio::sync::OnceCell;
 
@@ -32,13 +38,38 @@ pub enum Freshness {
     /// since: for checks that ignore the keys this process made (a name check before a create
     /// during an apply, which would otherwise list again after every create).
     Snapshot,
+    /// A list whose request was sent after this instant: for a create's polls for the key it
+    /// may have made, which each want news, yet take any list of the project started since
+    /// (another create's poll, a refresh), so creates waiting at once share their lists.
+    After(Instant),
 }
 
-type Fetch = Arc<OnceCell<Result<KeyList, ApiError>>>;
+/// One list request, shared by every reader waiting on it.
+#[derive(Default)]
+pub(crate) struct FetchCell {
+    /// When the request was started (the latest start, should a first starter give up).
+    started: Mutex<Option<Instant>>,
+    pub(crate) cell: OnceCell<Result<(Instant, KeyList), ApiError>>,
+}
+
+impl FetchCell {
+    /// Notes that the request starts now; returns that instant.
+    fn start(&self) -> Instant {
+        let now = Instant::now();
+        *self.started.lock().unwrap_or_else(|e| e.into_inner()) = Some(now);
+        now
+    }
+
+    fn started(&self) -> Option<Instant> {
+        *self.started.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+type Fetch = Arc<FetchCell>;
 
 /// What a reader does: take a list at hand, or wait on (or start) a fetch.
 pub(crate) enum Lookup {
-    Ready(KeyList),
+    Ready(Instant, KeyList),
     Fetch { generation: u64, fetch: Fetch },
 }
 
@@ -53,20 +84,48 @@ struct Project {
     generation: u64,
     /// The fetch that serves readers of this generation.
     current: Fetch,
-    /// The newest answered list and its generation, kept across writes for [`Freshness::Snapshot`].
-    newest: Option<(u64, KeyList)>,
+    /// The newest answered list, its generation and when it was requested, kept across writes
+    /// for [`Freshness::Snapshot`] and [`Freshness::After`].
+    newest: Option<(u64, Instant, KeyList)>,
+    /// The fetch started last, whatever its generation, with when and its generation: a reader
+    /// of [`Freshness::After`] may wait on it even after a write has started a generation.
+    last_started: Option<(Instant, u64, Fetch)>,
 }
 
 impl ListCache {
     pub fn lookup(&self, project_ref: &str, freshness: Freshness) -> Lookup {
         let mut projects = self.projects.lock().unwrap_or_else(|e| e.into_inner());
         let project = projects.entry(project_ref.to_owned()).or_default();
+        if let Freshness::After(after) = freshness {
+            if let Some((_, at, list)) = &project.newest {
+                if *at > after {
+                    return Lookup::Ready(*at, list.clone());
+                }
+            }
+            // A fetch started after `after` serves, of whatever generation.
+            if let Some((at, generation, fetch)) = &project.last_started {
+                if *at > after {
+                    return Lookup::Fetch {
+                        generation: *generation,
+                        fetch: fetch.clone(),
+                    };
+                }
+            }
+            // Else the fetch at hand, if it is yet to start.
+            if project.current.started().is_some_and(|at| at <= after) {
+                project.start_generation();
+            }
+            return Lookup::Fetch {
+                generation: project.generation,
+                fetch: project.current.clone(),
+            };
+        }
         if freshness == Freshness::Fresh {
             project.start_generation();
         }
-        if let Some((generation, list)) = &project.newest {
+        if let Some((generation, at, list)) = &project.newest {
             if freshness == Freshness::Snapshot || *generation == project.generation {
-                return Lookup::Ready(list.clone());
+                return Lookup::Ready(*at, list.clone());
             }
         }
         Lookup::Fetch {
@@ -82,28 +141,44 @@ impl ListCache {
         project_ref: &str,
         generation: u64,
         fetch: &Fetch,
-        result: &Result<KeyList, ApiError>,
+        result: &Result<(Instant, KeyList), ApiError>,
     ) {
         let mut projects = self.projects.lock().unwrap_or_else(|e| e.into_inner());
         let Some(project) = projects.get_mut(project_ref) else {
             return;
         };
         match result {
-            Ok(list) => {
+            Ok((at, list)) => {
                 if project
                     .newest
                     .as_ref()
-                    .is_none_or(|(g, _)| *g <= generation)
+                    .is_none_or(|(g, _, _)| *g <= generation)
                 {
-                    project.newest = Some((generation, list.clone()));
+                    project.newest = Some((generation, *at, list.clone()));
                 }
             }
             Err(_) => {
                 if Arc::ptr_eq(&project.current, fetch) {
                     project.current = Fetch::default();
                 }
+                if project
+                    .last_started
+                    .as_ref()
+                    .is_some_and(|(_, _, f)| Arc::ptr_eq(f, fetch))
+                {
+                    project.last_started = None;
+                }
             }
         }
+    }
+
+    /// `fetch` (of `generation`) starts its request now; returns that instant.
+    pub fn started(&self, project_ref: &str, generation: u64, fetch: &Fetch) -> Instant {
+        let mut projects = self.projects.lock().unwrap_or_else(|e| e.into_inner());
+        let at = fetch.start();
+        let project = projects.entry(project_ref.to_owned()).or_default();
+        project.last_started = Some((at, generation, fetch.clone()));
+        at
     }
 
     /// A write to the project was made (or may have been): lists from before it are stale.
@@ -138,13 +213,13 @@ mod tests {
     fn fetch_of(lookup: Lookup) -> (u64, Fetch) {
         match lookup {
             Lookup::Fetch { generation, fetch } => (generation, fetch),
-            Lookup::Ready(_) => panic!("expected a fetch"),
+            Lookup::Ready(..) => panic!("expected a fetch"),
         }
     }
 
     fn names(lookup: Lookup) -> Vec<String> {
         match lookup {
-            Lookup::Ready(list) => list.iter().map(|k| k.id.clone()).collect(),
+            Lookup::Ready(_, list) => list.iter().map(|k| k.id.clone()).collect(),
             Lookup::Fetch { .. } => panic!("expected a list at hand"),
         }
     }
@@ -159,7 +234,7 @@ mod tests {
             Arc::ptr_eq(&f1, &f2),
             "concurrent readers wait on the same request"
         );
-        cache.settle("p", g1, &f1, &Ok(list(&["a"])));
+        cache.settle("p", g1, &f1, &Ok((Instant::now(), list(&["a"]))));
         assert_eq!(names(cache.lookup("p", Freshness::Latest)), ["a"]);
         // Projects do not share.
         let (_, other) = fetch_of(cache.lookup("q", Freshness::Latest));
@@ -173,16 +248,21 @@ mod tests {
         cache.invalidate("p");
         // The list that was in flight when the write landed answers late: it serves
         // nobody who asks after the write.
-        cache.settle("p", g0, &before, &Ok(list(&["old"])));
+        cache.settle("p", g0, &before, &Ok((Instant::now(), list(&["old"]))));
         let (g1, after) = fetch_of(cache.lookup("p", Freshness::Latest));
         assert!(g1 > g0);
         assert!(!Arc::ptr_eq(&before, &after));
         // A snapshot reader may take it.
         assert_eq!(names(cache.lookup("p", Freshness::Snapshot)), ["old"]);
-        cache.settle("p", g1, &after, &Ok(list(&["old", "new"])));
+        cache.settle(
+            "p",
+            g1,
+            &after,
+            &Ok((Instant::now(), list(&["old", "new"]))),
+        );
         assert_eq!(names(cache.lookup("p", Freshness::Latest)), ["old", "new"]);
         // An older list settling after a newer one never replaces it.
-        cache.settle("p", g0, &before, &Ok(list(&["older"])));
+        cache.settle("p", g0, &before, &Ok((Instant::now(), list(&["older"]))));
         assert_eq!(
             names(cache.lookup("p", Freshness::Snapshot)),
             ["old", "new"]
@@ -193,11 +273,39 @@ mod tests {
     fn a_fresh_reader_fetches_and_later_readers_share_its_list() {
         let cache = ListCache::default();
         let (g0, first) = fetch_of(cache.lookup("p", Freshness::Latest));
-        cache.settle("p", g0, &first, &Ok(list(&["a"])));
+        cache.settle("p", g0, &first, &Ok((Instant::now(), list(&["a"]))));
         let (g1, fresh) = fetch_of(cache.lookup("p", Freshness::Fresh));
         assert!(g1 > g0);
-        cache.settle("p", g1, &fresh, &Ok(list(&["a", "b"])));
+        cache.settle("p", g1, &fresh, &Ok((Instant::now(), list(&["a", "b"]))));
         assert_eq!(names(cache.lookup("p", Freshness::Latest)), ["a", "b"]);
+    }
+
+    #[test]
+    fn polls_after_an_instant_share_any_list_started_since() {
+        let cache = ListCache::default();
+        let seen = Instant::now();
+        // Nothing started yet: the fetch at hand will start after `seen`, and is shared.
+        let (g0, first) = fetch_of(cache.lookup("p", Freshness::After(seen)));
+        let (_, same) = fetch_of(cache.lookup("p", Freshness::After(seen)));
+        assert!(Arc::ptr_eq(&first, &same));
+        let started = cache.started("p", g0, &first);
+        // In flight, started after `seen`: shared.
+        let (_, joined) = fetch_of(cache.lookup("p", Freshness::After(seen)));
+        assert!(Arc::ptr_eq(&first, &joined));
+        // Started before what this poll saw last: a new request.
+        let (g1, newer) = fetch_of(cache.lookup("p", Freshness::After(started)));
+        assert!(g1 > g0 && !Arc::ptr_eq(&first, &newer));
+        cache.settle("p", g0, &first, &Ok((started, list(&["a"]))));
+        // Answered, and requested after `seen`: at hand for every poll that saw less.
+        assert_eq!(names(cache.lookup("p", Freshness::After(seen))), ["a"]);
+        let at = cache.started("p", g1, &newer);
+        cache.settle("p", g1, &newer, &Ok((at, list(&["a", "b"]))));
+        assert_eq!(
+            names(cache.lookup("p", Freshness::After(started))),
+            ["a", "b"]
+        );
+        let (_, next) = fetch_of(cache.lookup("p", Freshness::After(at)));
+        assert!(!Arc::ptr_eq(&newer, &next));
     }
 
     #[test]

@@ -25,7 +25,7 @@ mod tls;
 mod transport;
 
 pub use client::{Client, ClientConfig, Deleted, RetryNotice, USER_AGENT};
-pub use create::Created;
+pub use create::{Created, SETTLE_TIMEOUTS};
 pub use errors::{ApiError, ErrorKind, Permission};
 pub use key_lists::{Freshness, KeyList};
 pub use keys::{is_masked, ApiKey, KeyType, KeyUpdate, NewKey, SecretValue, MASK_CHAR};

@@ -66,7 +66,7 @@ pub(crate) enum Verdict {
     Final,
     /// Try again, if the budget allows.
     Retry,
-    /// A create that may have been carried out: never resend blindly, reconcile.
+    /// A create that may have been carried out: never sent again; look for its key.
     Ambiguous,
 }
 

@@ -30,6 +30,8 @@ pub(crate) struct Request<'a> {
 /// A successful (2xx) answer.
 pub(crate) struct Answer {
     pub status: u16,
+    /// When the attempt that got this answer was sent.
+    pub sent: Instant,
     body: Vec<u8>,
     oversized: bool,
 }
@@ -49,14 +51,14 @@ impl Answer {
 pub(crate) enum Failure {
     /// Nothing more to try.
     Error(ApiError),
-    /// A create failed after it was sent: it may have been carried out.
-    Ambiguous(ApiError),
+    /// A create failed after it was sent (at this instant): it may have been carried out.
+    Ambiguous(ApiError, Instant),
 }
 
 impl Failure {
     pub fn into_error(self) -> ApiError {
         match self {
-            Failure::Error(e) | Failure::Ambiguous(e) => e,
+            Failure::Error(e) | Failure::Ambiguous(e, _) => e,
         }
     }
 }
@@ -305,14 +307,14 @@ impl Client {
                 // retried like a lost connection; the last one is concluded as invalid.
                 Verdict::Final if req.method == Method::GET && attempt.unreadable_success() => {
                     if attempts >= max_attempts {
-                        return self.conclude(op, req, attempt, attempts);
+                        return self.conclude(op, req, attempt, attempts, started);
                     }
                     true
                 }
-                Verdict::Final => return self.conclude(op, req, attempt, attempts),
+                Verdict::Final => return self.conclude(op, req, attempt, attempts, started),
                 Verdict::Ambiguous => {
                     let error = self.failure(op, req, &attempt);
-                    return Err(Failure::Ambiguous(error.with_attempts(attempts)));
+                    return Err(Failure::Ambiguous(error.with_attempts(attempts), started));
                 }
                 Verdict::Retry => attempts < max_attempts,
             };
@@ -419,6 +421,7 @@ impl Client {
         req: &Request<'_>,
         attempt: Attempt,
         attempts: u32,
+        sent: Instant,
     ) -> Result<Answer, Failure> {
         match attempt {
             Attempt::Answered {
@@ -428,6 +431,7 @@ impl Client {
                 ..
             } if (200..300).contains(&status) => Ok(Answer {
                 status,
+                sent,
                 body,
                 oversized,
             }),

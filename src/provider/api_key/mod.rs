@@ -251,10 +251,11 @@ impl ApiKeyResource {
             let result = client
                 .create_key(&ctx.stop, project_ref, key, &is_claimed)
                 .await;
+            // A create that may still be carried out is never sent again (see `create.rs`).
             let project_not_ready = matches!(
                 result.as_ref().map_err(ApiError::kind),
                 Err(ErrorKind::NotFound | ErrorKind::Server)
-            );
+            ) && !result.as_ref().is_err_and(ApiError::may_have_created);
             if !(project_pending && project_not_ready)
                 || started.elapsed() + wait > PROJECT_READY_TIMEOUT
             {

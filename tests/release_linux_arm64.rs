@@ -1,0 +1,638 @@
+//! The linux_arm64 release, tested for real on this x86_64 machine: `scripts/release.sh` builds
+//! it (`--target aarch64-unknown-linux-gnu`, Debian's cross gcc as linker and C compiler), and
+//! the binary unzipped from `dist/..._linux_arm64.zip` runs under Debian's qemu-user. A wrapper
+//! `exec`s `qemu-aarch64`, so the process Terraform starts is the provider itself: Terraform's
+//! signals and the provider's watch on its parent reach it as on an arm64 machine.
+//!
+//! What runs that way: the start-up contract (mTLS with Terraform's certificate, any other
+//! client refused, SIGTERM stops it, a dead parent stops it), and the secret key's
+//! create/refresh/update/import/destroy with the real terraform CLI (the newest Terraform given,
+//! one version by design: these tests check the binary, not Terraform; see
+//! tests/matrix-one-version.txt). And `terraform providers lock -fs-mirror` accepts the arm64
+//! zip while `terraform init` installs the amd64 one from the same mirror.
+//!
+//! Needs `gcc-aarch64-linux-gnu` and `qemu-user` (Debian) and the Rust target
+//! `aarch64-unknown-linux-gnu`; without them each test records a skip naming the install command,
+//! unless `CI` is set, where a missing tool fails. `TF_TEST_ARM64_ZIP` names a
+//! `..._linux_arm64.zip` to test instead of building one (then only qemu-user is needed).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use support::acceptance::{Fixture, PROJECT};
+use support::key_resource::{self as steps, KeyResource};
+use support::plugin::{self, tfplugin6 as pb, ClientCert, Plugin};
+use support::rpc::{get_metadata, within};
+use support::terraform::{self, assert_success, text, Workdir, SOURCE_ADDRESS};
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The amd64 binary the suite built (debug), packed beside the arm64 one.
+const AMD64_BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-supabase");
+const TRIPLE: &str = "aarch64-unknown-linux-gnu";
+/// Debian's arm64 C library, which qemu-aarch64 loads the binary's interpreter from.
+const SYSROOT: &str = "/usr/aarch64-linux-gnu";
+const KEY: KeyResource = KeyResource::SECRET;
+/// Emulation is slower than the native binary: a safety net for exits, not a wait.
+const EXIT_WITHIN: Duration = Duration::from_secs(10);
+const OFFLINE: &[(&str, &str)] = &[
+    ("HTTPS_PROXY", "http://127.0.0.1:9"),
+    ("HTTP_PROXY", "http://127.0.0.1:9"),
+];
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
+}
+
+/// What is missing to build and emulate linux_arm64 here, each with its install command.
+fn missing_tools() -> Vec<(String, String)> {
+    let mut missing = Vec::new();
+    if !(cfg!(target_os = "linux") && cfg!(target_arch = "x86_64")) {
+        missing.push((
+            "a Linux x86_64 machine (this test emulates arm64 there)".to_string(),
+            "run it on Linux x86_64".to_string(),
+        ));
+        return missing;
+    }
+    let apt = |tool: &str, package: &str, missing: &mut Vec<(String, String)>| {
+        missing.push((tool.to_string(), format!("apt-get install {package}")));
+    };
+    if !on_path("qemu-aarch64") {
+        apt("qemu-aarch64", "qemu-user", &mut missing);
+    }
+    if !Path::new(SYSROOT)
+        .join("lib/ld-linux-aarch64.so.1")
+        .exists()
+    {
+        apt(
+            &format!("the arm64 C library in {SYSROOT}"),
+            "gcc-aarch64-linux-gnu",
+            &mut missing,
+        );
+    }
+    if std::env::var_os("TF_TEST_ARM64_ZIP").is_some() {
+        return missing;
+    }
+    for tool in ["aarch64-linux-gnu-gcc", "aarch64-linux-gnu-ar"] {
+        if !on_path(tool) {
+            apt(tool, "gcc-aarch64-linux-gnu", &mut missing);
+        }
+    }
+    let sysroot = std::process::Command::new(std::env::var("RUSTC").unwrap_or("rustc".into()))
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .map(|o| text(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    if !Path::new(&sysroot)
+        .join("lib/rustlib")
+        .join(TRIPLE)
+        .join("lib")
+        .is_dir()
+    {
+        missing.push((
+            format!("the Rust target {TRIPLE}"),
+            format!("rustup target add {TRIPLE}"),
+        ));
+    }
+    missing
+}
+
+/// True when the tools are there. Otherwise records a skip on every Terraform given, naming what
+/// is missing and the command that installs it, and returns false; with `CI` set, fails.
+fn tools_ready() -> bool {
+    let missing = missing_tools();
+    if missing.is_empty() {
+        return true;
+    }
+    // One apt-get install for every Debian package, then the rest (rustup).
+    let mut packages: Vec<&str> = Vec::new();
+    let mut commands: Vec<String> = Vec::new();
+    for (_, command) in &missing {
+        match command.strip_prefix("apt-get install ") {
+            Some(package) if !packages.contains(&package) => packages.push(package),
+            Some(_) => {}
+            None => commands.push(command.clone()),
+        }
+    }
+    if !packages.is_empty() {
+        commands.insert(0, format!("apt-get install {}", packages.join(" ")));
+    }
+    let reason = format!(
+        "the linux_arm64 release test needs {}; install with: {}",
+        missing
+            .iter()
+            .map(|(what, _)| what.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        commands.join(" && ")
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!("CI is set, so a missing tool fails: {reason}");
+    }
+    for tf in terraform::given() {
+        terraform::skip(&tf, &reason);
+    }
+    false
+}
+
+/// The release the tests share: DIST_DIR with the linux_arm64 zip (built by release.sh), the
+/// linux_amd64 zip (release.sh pack of the suite's binary) and one SHA256SUMS over both and the
+/// manifest; the arm64 binary unzipped, and a wrapper that runs it under qemu.
+#[allow(dead_code)]
+struct Release {
+    dist: PathBuf,
+    arm64_zip: PathBuf,
+    amd64_zip: PathBuf,
+    /// A directory holding only the wrapper `terraform-provider-supabase` (for dev_overrides).
+    plugin_dir: PathBuf,
+    wrapper: PathBuf,
+    /// The unzipped arm64 binary.
+    binary: PathBuf,
+    /// One line per start of the wrapper.
+    starts: PathBuf,
+}
+
+fn release_script(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let output = std::process::Command::new(repo().join("scripts/release.sh"))
+        .args(args)
+        .current_dir(repo())
+        .env_remove("GPG_KEY_ID")
+        .env_remove("BINARY")
+        .env_remove("OS_ARCH")
+        .env_remove("KEEP_DIST")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("scripts/release.sh runs");
+    assert_success(&output, &format!("scripts/release.sh {}", args.join(" ")));
+    output
+}
+
+fn release() -> &'static Release {
+    static RELEASE: OnceLock<Release> = OnceLock::new();
+    RELEASE.get_or_init(|| {
+        // Leaked on purpose: the tests of this binary share it until the process exits.
+        let root = tempfile::Builder::new()
+            .prefix("arm64-release")
+            .tempdir()
+            .expect("temp dir")
+            .keep();
+        let dist = root.join("dist");
+        let dist_env = ("DIST_DIR", dist.to_str().unwrap());
+        let arm64_zip = dist.join(format!("terraform-provider-supabase_{VERSION}_linux_arm64.zip"));
+        let started = Instant::now();
+        match std::env::var("TF_TEST_ARM64_ZIP") {
+            Ok(given) => {
+                std::fs::create_dir_all(&dist).unwrap();
+                std::fs::copy(&given, &arm64_zip)
+                    .unwrap_or_else(|e| panic!("TF_TEST_ARM64_ZIP={given}: {e}"));
+            }
+            Err(_) => {
+                release_script(
+                    &[],
+                    &[
+                        dist_env,
+                        ("PLATFORMS", "linux_arm64"),
+                        ("UNSIGNED", "1"),
+                    ],
+                );
+            }
+        }
+        eprintln!(
+            "the linux_arm64 release build took {:.0?}",
+            started.elapsed()
+        );
+        release_script(&["pack", "linux_amd64", AMD64_BINARY], &[dist_env]);
+        release_script(&["sign"], &[dist_env, ("UNSIGNED", "1")]);
+        let amd64_zip = dist.join(format!("terraform-provider-supabase_{VERSION}_linux_amd64.zip"));
+        let sums = format!("terraform-provider-supabase_{VERSION}_SHA256SUMS");
+        let checked = std::process::Command::new("sha256sum")
+            .args(["-c", &sums])
+            .current_dir(&dist)
+            .output()
+            .expect("sha256sum runs");
+        assert_success(&checked, "sha256sum -c");
+        let listed = std::fs::read_to_string(dist.join(&sums)).unwrap();
+        for zip in [&arm64_zip, &amd64_zip] {
+            let name = zip.file_name().unwrap().to_str().unwrap();
+            assert!(listed.contains(name), "SHA256SUMS lists {name}:\n{listed}");
+        }
+
+        let unpacked = root.join("arm64");
+        let unzip = std::process::Command::new("unzip")
+            .args(["-q", "-o"])
+            .arg(&arm64_zip)
+            .arg("-d")
+            .arg(&unpacked)
+            .output()
+            .expect("unzip runs");
+        assert_success(&unzip, "unzip the linux_arm64 zip");
+        let binary = unpacked.join(format!("terraform-provider-supabase_v{VERSION}"));
+        let elf = std::fs::read(&binary).expect("the zip holds the binary");
+        assert_eq!(&elf[..4], b"\x7fELF", "an ELF file");
+        assert_eq!(elf[4], 2, "64-bit");
+        assert_eq!(
+            u16::from_le_bytes([elf[18], elf[19]]),
+            0xb7,
+            "e_machine is EM_AARCH64"
+        );
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&binary).unwrap().permissions(),
+        );
+        assert!(mode & 0o111 != 0, "unzipped executable: {mode:o}");
+
+        let plugin_dir = root.join("plugins");
+        std::fs::create_dir_all(&plugin_dir).unwrap();
+        let wrapper = plugin_dir.join("terraform-provider-supabase");
+        let starts = root.join("starts");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\n# The arm64 provider under emulation, as the process its starter sees.\n\
+                 echo \"$$\" >> '{}'\nexec qemu-aarch64 -L {SYSROOT} '{}' \"$@\"\n",
+                starts.display(),
+                binary.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        Release {
+            dist,
+            arm64_zip,
+            amd64_zip,
+            plugin_dir,
+            wrapper,
+            binary,
+            starts,
+        }
+    })
+}
+
+fn starts(release: &Release) -> usize {
+    std::fs::read_to_string(&release.starts)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
+
+/// A call on a session that must be refused fails, at the TLS handshake, the connection or the
+/// first RPC.
+async fn assert_refused(plugin: &Plugin, cert: Option<&ClientCert>, who: &str) {
+    let channel = match within("connect", plugin.connect_as(cert)).await {
+        Err(error) => {
+            eprintln!("{who}: refused at connect: {error:?}");
+            return;
+        }
+        Ok(channel) => channel,
+    };
+    let mut client = plugin::provider_client(channel);
+    match within(
+        "GetMetadata",
+        client.get_metadata(pb::get_metadata::Request {}),
+    )
+    .await
+    {
+        Err(status) => eprintln!("{who}: refused at the first call: {status:?}"),
+        Ok(response) => panic!("{who} was served: {response:?}"),
+    }
+}
+
+/// The process `pid` runs (its /proc cmdline, NUL-separated, as words).
+fn cmdline(pid: u32) -> Vec<String> {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|bytes| {
+            bytes
+                .split(|b| *b == 0)
+                .filter(|w| !w.is_empty())
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `pid` has exited (gone, or a zombie nobody has reaped yet).
+fn exited(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
+    }
+}
+
+#[tokio::test]
+async fn the_arm64_zip_under_qemu_serves_terraforms_certificate_only_and_stops_on_sigterm() {
+    if !tools_ready() {
+        return;
+    }
+    let release = release();
+    let started = Instant::now();
+    let cert = ClientCert::terraform_like();
+    let command = Plugin::command_for(release.wrapper.to_str().unwrap(), Some(&cert));
+    let mut plugin = Plugin::spawn(command, Some(cert)).await;
+    eprintln!(
+        "the emulated provider shook hands after {:.0?}",
+        started.elapsed()
+    );
+
+    // The process started is the emulated provider itself: the wrapper exec'd qemu.
+    let words = cmdline(plugin.pid());
+    assert!(
+        words.first().is_some_and(|w| w.ends_with("qemu-aarch64"))
+            && words.iter().any(|w| w == release.binary.to_str().unwrap()),
+        "pid {} runs {words:?}, not qemu-aarch64 with the unzipped binary",
+        plugin.pid()
+    );
+    assert_eq!(
+        plugin.handshake.network, "unix",
+        "{}",
+        plugin.handshake.line
+    );
+    let socket_dir = plugin.socket_dir().expect("unix socket");
+    assert!(
+        plugin.handshake.cert_der.is_some(),
+        "AutoMTLS: a server certificate"
+    );
+
+    // Terraform's certificate is served.
+    let mut client = plugin.provider().await;
+    let metadata = get_metadata(&mut client).await;
+    let capabilities = metadata
+        .server_capabilities
+        .expect("GetMetadata has server_capabilities");
+    assert!(capabilities.plan_destroy && capabilities.get_provider_schema_optional);
+    let resources: Vec<&str> = metadata
+        .resources
+        .iter()
+        .map(|r| r.type_name.as_str())
+        .collect();
+    assert!(
+        resources.contains(&"supabase_secret_api_key"),
+        "{resources:?}"
+    );
+
+    // Anyone else is refused, and the refusals do not disturb the server.
+    assert_refused(&plugin, None, "a client without a certificate").await;
+    let stranger = ClientCert::terraform_like();
+    assert_refused(
+        &plugin,
+        Some(&stranger),
+        "a client with another P-521 certificate",
+    )
+    .await;
+    get_metadata(&mut client).await;
+    drop(client);
+
+    // SIGTERM reaches the provider (not a shell in between): it exits and removes its socket.
+    assert!(plugin.kill("TERM"), "kill -TERM");
+    let status = plugin.wait_exit(EXIT_WITHIN).await;
+    assert!(
+        status.code().is_some(),
+        "exited by itself, not killed: {status}"
+    );
+    assert!(
+        !socket_dir.exists(),
+        "{} still exists",
+        socket_dir.display()
+    );
+}
+
+#[tokio::test]
+async fn the_arm64_provider_under_qemu_exits_when_its_terraform_dies() {
+    if !tools_ready() {
+        return;
+    }
+    let release = release();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("handshake");
+    // sh plays a Terraform that dies right after the handshake without calling Shutdown.
+    let started = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#""$0" > "$1" 2>/dev/null & while [ ! -s "$1" ]; do sleep 0.01; done; echo $!"#)
+        .arg(&release.wrapper)
+        .arg(&out)
+        .env("TF_PLUGIN_MAGIC_COOKIE", plugin::MAGIC_COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .output()
+        .expect("sh runs");
+    let pid: u32 = text(&started.stdout)
+        .trim()
+        .parse()
+        .expect("the provider's pid");
+    let handshake = plugin::Handshake::parse(
+        std::fs::read_to_string(&out)
+            .expect("handshake written")
+            .lines()
+            .next()
+            .expect("a line"),
+    );
+    // A safety net, not a guess: the provider checks its parent once a second.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !exited(pid) {
+        assert!(
+            Instant::now() < deadline,
+            "the orphaned emulated provider {pid} is still running"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let socket_dir = Path::new(&handshake.address).parent().unwrap();
+    assert!(
+        !socket_dir.exists(),
+        "{} was left behind",
+        socket_dir.display()
+    );
+}
+
+#[tokio::test]
+async fn terraform_drives_the_arm64_zip_under_qemu_through_create_refresh_update_import_destroy() {
+    if !tools_ready() {
+        return;
+    }
+    let release = release();
+    let tf = terraform::newest();
+    eprintln!(
+        "driving the linux_arm64 provider with Terraform {} ({})",
+        tf.version_string(),
+        tf.path.display()
+    );
+    let started = Instant::now();
+    let starts_before = starts(release);
+    let mut fx = Fixture::new(&tf).await;
+    fx.work = Workdir::with_cli_config(&format!(
+        "provider_installation {{\n  dev_overrides {{\n    \"{SOURCE_ADDRESS}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+        release.plugin_dir.display()
+    ));
+
+    // Create (the plan refreshes nothing yet), then every later plan refreshes.
+    let created = steps::create(&fx, &KEY, "arm64_backend_key", "Backend, on arm64").await;
+    assert!(
+        starts(release) > starts_before,
+        "Terraform did not start the emulated provider"
+    );
+    // Update in place.
+    steps::rename_in_place(
+        &fx,
+        &KEY,
+        &created.key,
+        "arm64_renamed_key",
+        "Backend, renamed on arm64",
+    )
+    .await;
+    // Import by id and by name (after `state rm`), the value revealed once each.
+    let server = KEY.server_keys(&fx)[0].clone();
+    steps::import_each(
+        &fx,
+        &KEY,
+        &server,
+        &[
+            format!("{PROJECT}/{}", server.id),
+            format!("{PROJECT}/{}", server.name),
+        ],
+    )
+    .await;
+    // Update (description cleared), then destroy.
+    steps::clear_description_then_destroy(&fx, &KEY, "arm64_renamed_key").await;
+    eprintln!(
+        "Terraform {} drove the emulated linux_arm64 provider through create, refresh, update, \
+         import and destroy in {:.1?} ({} provider starts)",
+        tf.version_string(),
+        started.elapsed(),
+        starts(release) - starts_before
+    );
+}
+
+/// A configuration that requires exactly this version.
+fn pinned_config() -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    supabase = {{
+      source  = "{SOURCE_ADDRESS}"
+      version = "{VERSION}"
+    }}
+  }}
+}}
+
+provider "supabase" {{}}
+"#
+    )
+}
+
+/// Terraform's `h1:` hash (Go's dirhash Hash1) of a package holding `binary` as the one file
+/// `terraform-provider-supabase_vVERSION`: base64 of the sha256 of "<sha256 hex>  <name>\n".
+fn expected_h1(binary: &Path) -> String {
+    use base64::Engine;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let summary = dir.path().join("summary");
+    std::fs::write(
+        &summary,
+        format!(
+            "{}  terraform-provider-supabase_v{VERSION}\n",
+            sha256_hex(binary)
+        ),
+    )
+    .expect("write summary");
+    let hex = sha256_hex(&summary);
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+        .collect();
+    format!(
+        "h1:{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+fn sha256_hex(path: &Path) -> String {
+    let output = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum runs");
+    assert_success(&output, "sha256sum");
+    text(&output.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a sum")
+        .to_string()
+}
+
+#[tokio::test]
+async fn terraform_locks_the_arm64_zip_and_inits_the_amd64_zip_from_one_mirror() {
+    if !tools_ready() {
+        return;
+    }
+    let release = release();
+    let tf = terraform::newest();
+    let v = tf.version_string();
+    let mirror = tempfile::tempdir().expect("temp dir");
+    let packed = mirror.path().join(SOURCE_ADDRESS);
+    std::fs::create_dir_all(&packed).unwrap();
+    for zip in [&release.arm64_zip, &release.amd64_zip] {
+        std::fs::copy(zip, packed.join(zip.file_name().unwrap())).unwrap();
+    }
+    let work = Workdir::with_cli_config(&format!(
+        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{SOURCE_ADDRESS}\"]\n  }}\n}}\n",
+        mirror.path().display()
+    ));
+    work.write("main.tf", &pinned_config());
+
+    let fs_mirror = format!("-fs-mirror={}", mirror.path().display());
+    let locked = work
+        .run(
+            &tf,
+            &[
+                "providers",
+                "lock",
+                "-no-color",
+                &fs_mirror,
+                "-platform=linux_arm64",
+                "-platform=linux_amd64",
+            ],
+            OFFLINE,
+        )
+        .await;
+    assert_success(
+        &locked,
+        &format!("terraform {v} providers lock -platform=linux_arm64"),
+    );
+    let lock = work.lock_file().expect("a lock file");
+    // A filesystem mirror gives `h1:` hashes (of each package's contents), one per platform.
+    for (platform, binary) in [
+        ("linux_arm64", release.binary.as_path()),
+        ("linux_amd64", Path::new(AMD64_BINARY)),
+    ] {
+        let h1 = expected_h1(binary);
+        assert!(
+            lock.contains(&h1),
+            "terraform {v}: the lock file records the {platform} package as {h1}:\n{lock}"
+        );
+    }
+
+    // init installs the amd64 zip, which must match the lock file just written, and validate
+    // starts it.
+    let init = work
+        .run(&tf, &["init", "-input=false", "-no-color"], OFFLINE)
+        .await;
+    assert_success(&init, &format!("terraform {v} init from the mirror"));
+    assert!(
+        text(&init.stdout).contains(&format!("supabase-rs/supabase v{VERSION}")),
+        "{}",
+        text(&init.stdout)
+    );
+    assert_eq!(
+        work.lock_file().as_deref(),
+        Some(lock.as_str()),
+        "init kept the lock file"
+    );
+    let validate = work.run(&tf, &["validate", "-no-color"], OFFLINE).await;
+    assert_success(&validate, &format!("terraform {v} validate"));
+}

@@ -239,6 +239,15 @@ resource "supabase_secret_api_key" "backend" {{
     }
 }
 
+/// GET requests for the list of [`PROJECT`]'s keys so far.
+fn project_lists(fx: &Fixture) -> usize {
+    let path = format!("/v1/projects/{PROJECT}/api-keys");
+    fx.requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == path)
+        .count()
+}
+
 /// A well-formed reference the API does not know, written out in a configuration whose keys are
 /// in state: a typo, so `terraform plan` fails at `project_ref` at once (no wait for the project),
 /// with nothing sent. (Without keys in state, the plan cannot tell itself from Terraform's re-plan during
@@ -260,7 +269,28 @@ resource "supabase_secret_api_key" "typo" {{
 }}
 "#
         ));
-        let output = fx.run(&["plan", "-input=false", "-no-color"]).await;
+        // Terraform plans the new key alongside the refresh of the one in state; hold the new
+        // key's project check until that refresh has listed its project, as it usually has by
+        // then, so the plan is surely one that read state.
+        let typo_list = fx.sim.hold(RequestMatcher::new(
+            http::Method::GET,
+            &format!("/v1/projects/{typo}/api-keys"),
+        ));
+        let lists_before = project_lists(&fx);
+        let (output, ()) = tokio::join!(fx.run(&["plan", "-input=false", "-no-color"]), async {
+            typo_list.wait_held(1).await;
+            for _ in 0..3000 {
+                if project_lists(&fx) > lists_before {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            typo_list.release_all();
+        });
+        assert!(
+            project_lists(&fx) > lists_before,
+            "the plan refreshed the key in state"
+        );
         assert!(!output.status.success(), "the plan passed");
         let text = folded(&stderr(&output));
         assert!(

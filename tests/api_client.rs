@@ -42,15 +42,23 @@ async fn default_simulator() -> Simulator {
     simulator(SimulatorConfig::default()).await
 }
 
-fn client_with(sim: &Simulator, token: &str, timeout: Duration, retries: u32) -> Client {
-    Client::new(ClientConfig {
-        endpoint: sim.base_url().parse().unwrap(),
+/// Where the tests' tokens come from, as a refused token's error names it.
+const TOKEN_SOURCE: &str = "the test's TOKEN constant";
+
+fn config(endpoint: &str, token: &str, timeout: Duration, retries: u32) -> ClientConfig {
+    ClientConfig {
+        endpoint: endpoint.parse().unwrap(),
         access_token: Secret::new(token),
+        token_source: TOKEN_SOURCE.into(),
         request_timeout: timeout,
         max_retries: retries,
-    })
-    .expect("client builds")
-    .with_backoff(FAST)
+    }
+}
+
+fn client_with(sim: &Simulator, token: &str, timeout: Duration, retries: u32) -> Client {
+    Client::new(config(&sim.base_url(), token, timeout, retries))
+        .expect("client builds")
+        .with_backoff(FAST)
 }
 
 fn client(sim: &Simulator) -> Client {
@@ -204,12 +212,12 @@ async fn user_agent_and_bearer_token_are_sent() {
             .unwrap();
         String::from_utf8(head).unwrap().to_ascii_lowercase()
     });
-    let api = Client::new(ClientConfig {
-        endpoint: format!("http://{addr}").parse().unwrap(),
-        access_token: Secret::new(TOKEN),
-        request_timeout: Duration::from_secs(10),
-        max_retries: 0,
-    })
+    let api = Client::new(config(
+        &format!("http://{addr}"),
+        TOKEN,
+        Duration::from_secs(10),
+        0,
+    ))
     .unwrap();
     let keys = api.list_keys(&CancellationToken::new(), REF).await.unwrap();
     assert!(keys.is_empty());
@@ -243,7 +251,11 @@ async fn errors_say_what_to_do_and_are_not_retried() {
         .unwrap_err();
     assert_eq!((e.kind(), e.status()), (ErrorKind::Unauthorized, Some(401)));
     assert_eq!(e.server_message(), Some(messages::UNAUTHORIZED));
-    assert!(e.to_string().contains("Create a new access token"), "{e}");
+    assert!(
+        e.to_string()
+            .contains(&format!("Create a new access token (https://supabase.com/dashboard/account/tokens) and put it in {TOKEN_SOURCE}")),
+        "{e}"
+    );
 
     let e = client_with(&sim, "no_rights", Duration::from_secs(10), 3)
         .list_keys(&cancel, REF)
@@ -1015,14 +1027,9 @@ async fn https_child_process() {
     let Ok(endpoint) = std::env::var("API_CLIENT_TEST_HTTPS_ENDPOINT") else {
         return;
     };
-    let api = Client::new(ClientConfig {
-        endpoint: endpoint.parse().unwrap(),
-        access_token: Secret::new(TOKEN),
-        request_timeout: Duration::from_secs(10),
-        max_retries: 2,
-    })
-    .expect("client builds")
-    .with_backoff(FAST);
+    let api = Client::new(config(&endpoint, TOKEN, Duration::from_secs(10), 2))
+        .expect("client builds")
+        .with_backoff(FAST);
     let result = api.list_keys(&CancellationToken::new(), REF).await;
     match std::env::var("API_CLIENT_TEST_EXPECT").as_deref() {
         Ok("trusted") => assert_eq!(result.unwrap().len(), 2),
@@ -1100,12 +1107,12 @@ fn closed_port() -> u16 {
 #[tokio::test]
 async fn a_connection_error_names_the_url_it_tried() {
     let port = closed_port();
-    let api = Client::new(ClientConfig {
-        endpoint: format!("http://127.0.0.1:{port}").parse().unwrap(),
-        access_token: Secret::new(TOKEN),
-        request_timeout: Duration::from_secs(5),
-        max_retries: 1,
-    })
+    let api = Client::new(config(
+        &format!("http://127.0.0.1:{port}"),
+        TOKEN,
+        Duration::from_secs(5),
+        1,
+    ))
     .unwrap()
     .with_backoff(FAST);
     let cancel = CancellationToken::new();
@@ -1158,14 +1165,12 @@ async fn the_request_hook_is_told_every_attempt() {
     )
     .await
     .unwrap();
-    let unreachable = Client::new(ClientConfig {
-        endpoint: format!("http://127.0.0.1:{}", closed_port())
-            .parse()
-            .unwrap(),
-        access_token: Secret::new(TOKEN),
-        request_timeout: Duration::from_secs(5),
-        max_retries: 0,
-    })
+    let unreachable = Client::new(config(
+        &format!("http://127.0.0.1:{}", closed_port()),
+        TOKEN,
+        Duration::from_secs(5),
+        0,
+    ))
     .unwrap();
     unreachable.list_keys(&cancel, WATCHED).await.unwrap_err();
 
@@ -1216,12 +1221,12 @@ async fn the_request_hook_is_told_every_attempt() {
 #[test]
 fn the_calls_are_send() {
     fn assert_send<T: Send>(_: T) {}
-    let api = Client::new(ClientConfig {
-        endpoint: "http://127.0.0.1:9".parse().unwrap(),
-        access_token: Secret::new(TOKEN),
-        request_timeout: Duration::from_secs(1),
-        max_retries: 0,
-    })
+    let api = Client::new(config(
+        "http://127.0.0.1:9",
+        TOKEN,
+        Duration::from_secs(1),
+        0,
+    ))
     .unwrap();
     let cancel = CancellationToken::new();
     let key = new_key("ci_key", KeyType::Secret);

@@ -820,15 +820,15 @@ async fn a_refused_token_is_never_echoed() {
             config_run.label
         );
         runs.push(config_run);
-        for run in &runs {
+        // Each error says where the new token goes: where the refused one came from.
+        let goes = [
+            "put it in the SUPABASE_ACCESS_TOKEN environment variable (the provider block sets \
+             no `access_token`)",
+            "put it in the provider's `access_token` argument",
+        ];
+        for (run, goes) in runs.iter().zip(goes) {
             let shown = folded(&run.stderr);
-            for expect in [
-                "HTTP 401",
-                "the access token was refused",
-                // Where the new token goes.
-                "put it where this one came from: the provider's `access_token` argument or, \
-                 when that is not set, the SUPABASE_ACCESS_TOKEN environment variable",
-            ] {
+            for expect in ["HTTP 401", "the access token was refused", goes] {
                 assert!(shown.contains(expect), "{}: {shown}", run.label);
             }
         }

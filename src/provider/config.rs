@@ -73,6 +73,8 @@ pub enum Configuration {
 pub struct Settings {
     pub endpoint: url::Url,
     pub access_token: Secret,
+    /// Where the token came from, for the error that says to replace a refused one.
+    pub token_source: String,
     pub request_timeout: Duration,
     pub max_retries: u32,
 }
@@ -113,10 +115,20 @@ pub fn resolve(config: &Value, env: &Environment, diags: &mut Diagnostics) -> Co
         return Configuration::Deferred;
     }
     let root = AttributePath::root();
-    let token_from = if token.as_str().is_some() {
-        "the provider's access_token argument"
+    // The log names the source tersely; a refused token's error says where a new one goes.
+    let (token_from, token_source) = if token.as_str().is_some() {
+        (
+            "the provider's access_token argument",
+            "the provider's `access_token` argument".to_string(),
+        )
     } else {
-        TOKEN_ENV
+        (
+            TOKEN_ENV,
+            format!(
+                "the {TOKEN_ENV} environment variable (the provider block sets no \
+                 `access_token`)"
+            ),
+        )
     };
     let access_token = match token.as_str().or(env.access_token.as_deref()) {
         Some(t) if !t.trim().is_empty() => Secret::new(t.trim()),
@@ -212,6 +224,7 @@ pub fn resolve(config: &Value, env: &Environment, diags: &mut Diagnostics) -> Co
     Configuration::Ready(Settings {
         endpoint,
         access_token,
+        token_source,
         request_timeout,
         max_retries,
     })

@@ -44,6 +44,7 @@ impl ProviderData {
                 match Client::new(ClientConfig {
                     endpoint: settings.endpoint.clone(),
                     access_token: settings.access_token.clone(),
+                    token_source: settings.token_source.clone(),
                     request_timeout: settings.request_timeout,
                     max_retries: settings.max_retries,
                 }) {

@@ -25,6 +25,9 @@ pub struct ClientConfig {
     /// The Management API's base URL, e.g. `https://api.supabase.com`.
     pub endpoint: Url,
     pub access_token: Secret,
+    /// Where the token came from, as its owner would name it (e.g. `the SUPABASE_ACCESS_TOKEN
+    /// environment variable`): a refused token's error says to put a new one there.
+    pub token_source: String,
     /// The limit for one attempt (connect, send, whole answer).
     pub request_timeout: Duration,
     /// How many times a failed request may be tried again (0: once only).
@@ -68,6 +71,7 @@ struct Inner {
     endpoint: Url,
     authorization: HeaderValue,
     token: Secret,
+    token_source: String,
     request_timeout: Duration,
     max_retries: u32,
     backoff: Backoff,
@@ -149,6 +153,7 @@ impl Client {
                 endpoint,
                 authorization,
                 token: config.access_token,
+                token_source: config.token_source,
                 request_timeout: config.request_timeout,
                 max_retries: config.max_retries,
                 backoff: Backoff::default(),
@@ -399,6 +404,10 @@ impl Client {
         self.inner.token.expose()
     }
 
+    pub(crate) fn token_source(&self) -> &str {
+        &self.inner.token_source
+    }
+
     pub(crate) fn request_timeout(&self) -> Duration {
         self.inner.request_timeout
     }
@@ -442,6 +451,7 @@ mod tests {
         ClientConfig {
             endpoint: Url::parse(endpoint).unwrap(),
             access_token: Secret::new(token),
+            token_source: "the test's token".into(),
             request_timeout: Duration::from_secs(1),
             max_retries: 1,
         }

@@ -161,9 +161,8 @@ impl ApiError {
                 format!(
                     "the access token was refused (HTTP 401{said}): it is invalid, expired or \
                      revoked. Create a new access token \
-                     (https://supabase.com/dashboard/account/tokens) and put it where this one \
-                     came from: the provider's `access_token` argument or, when that is not \
-                     set, the SUPABASE_ACCESS_TOKEN environment variable"
+                     (https://supabase.com/dashboard/account/tokens) and put it in {}",
+                    answer.token_source
                 ),
             ),
             403 => {
@@ -360,6 +359,8 @@ pub(crate) struct StatusInfo<'a> {
     pub location: Option<&'a str>,
     pub rate_limit: Option<u64>,
     pub rate_reset_secs: Option<u64>,
+    /// Where the token came from (see `ClientConfig::token_source`), for a 401.
+    pub token_source: &'a str,
 }
 
 impl StatusInfo<'_> {
@@ -428,6 +429,7 @@ mod tests {
             server_message: message,
             method: "GET",
             content_type: Some("application/json"),
+            token_source: "the SUPABASE_ACCESS_TOKEN environment variable",
             ..StatusInfo::default()
         }
     }
@@ -441,10 +443,7 @@ mod tests {
         assert!(text.contains("invalid, expired or revoked"), "{text}");
         assert!(text.contains("Create a new access token"), "{text}");
         assert!(
-            text.contains(
-                "put it where this one came from: the provider's `access_token` argument or, \
-                 when that is not set, the SUPABASE_ACCESS_TOKEN environment variable"
-            ),
+            text.contains("and put it in the SUPABASE_ACCESS_TOKEN environment variable"),
             "{text}"
         );
     }

@@ -465,6 +465,7 @@ impl Client {
                         location: header(LOCATION.as_str()),
                         rate_limit: number("x-ratelimit-limit"),
                         rate_reset_secs: number("x-ratelimit-reset"),
+                        token_source: self.token_source(),
                     },
                 )
             }

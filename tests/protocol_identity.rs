@@ -13,11 +13,11 @@ use supabase_simulator::{KeySeed, Permissions, Simulator, SimulatorConfig};
 use support::acceptance::{PROJECT, TOKEN};
 use support::plugin::{tfplugin6 as pb, Plugin};
 use support::rpc::{
-    answer, assert_no_errors, errors, get_provider_schema, string, Client, Shape,
+    answer, assert_no_errors, errors, get_provider_schema, identity_shapes, string, Client, Shape,
     EXIT_AFTER_SHUTDOWN,
 };
 use terraform_provider_supabase::plugin::framework::Private;
-use terraform_provider_supabase::plugin::value::{Type, Value};
+use terraform_provider_supabase::plugin::value::Value;
 
 const SECRET: &str = "supabase_secret_api_key";
 const PUBLISHABLE: &str = "supabase_publishable_api_key";
@@ -100,21 +100,7 @@ impl Harness {
             .iter()
             .map(|(name, s)| (name.clone(), Shape::of_block(s)))
             .collect();
-        let identities = identity
-            .identity_schemas
-            .iter()
-            .map(|(name, s)| {
-                let attrs = s
-                    .identity_attributes
-                    .iter()
-                    .map(|a| {
-                        let ty = Type::from_json(&a.r#type).expect("identity attribute type");
-                        (a.name.clone(), ty)
-                    })
-                    .collect();
-                (name.clone(), Shape::new(attrs))
-            })
-            .collect();
+        let identities = identity_shapes(&identity);
         Harness {
             sim,
             plugin,

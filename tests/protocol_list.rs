@@ -17,9 +17,9 @@ use support::acceptance::{PROJECT, TOKEN};
 use support::plugin::{tfplugin6 as pb, Plugin, Session};
 use support::rpc::{
     answer, assert_no_errors, configure_provider, errors, get_metadata, get_provider_schema,
-    path_of, single_error_at, string, within, Client, Shape,
+    identity_shapes, path_of, single_error_at, string, within, Client, Shape,
 };
-use terraform_provider_supabase::plugin::value::{Type, Value};
+use terraform_provider_supabase::plugin::value::Value;
 use tonic::Streaming;
 
 const SECRET: &str = "supabase_secret_api_key";
@@ -83,15 +83,7 @@ impl Harness {
         sim.add_project(PROJECT);
         sim.add_token(TOKEN, Permissions::all());
         let cert = support::plugin::ClientCert::terraform_like();
-        let mut command = Plugin::command(Some(&cert));
-        for name in [
-            "SUPABASE_ACCESS_TOKEN",
-            "SUPABASE_API_ENDPOINT",
-            "SUPABASE_REQUEST_TIMEOUT",
-            "SUPABASE_MAX_RETRIES",
-        ] {
-            command.env_remove(name);
-        }
+        let command = Plugin::command_configured_by_block(Some(&cert));
         let plugin = Plugin::spawn(command, Some(cert)).await;
         let session = Session::open(&plugin).await;
         let mut client = session.provider();
@@ -126,21 +118,7 @@ impl Harness {
             .iter()
             .map(|(name, s)| (name.clone(), Shape::of_block(s)))
             .collect();
-        let identities = identity
-            .identity_schemas
-            .iter()
-            .map(|(name, s)| {
-                let attrs = s
-                    .identity_attributes
-                    .iter()
-                    .map(|a| {
-                        let ty = Type::from_json(&a.r#type).expect("identity attribute type");
-                        (a.name.clone(), ty)
-                    })
-                    .collect();
-                (name.clone(), Shape::new(attrs))
-            })
-            .collect();
+        let identities = identity_shapes(&identity);
         Harness {
             sim,
             _plugin: plugin,

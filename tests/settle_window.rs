@@ -23,7 +23,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use supabase_simulator::{Hold, SimulatorConfig};
-use support::acceptance::{folded, stderr, Fixture, PROJECT, TOKEN};
+use support::acceptance::{folded, stderr, Fixture, PROJECT};
 use support::scale::{
     assert_server_matches_state, create, keys_config, settle, state_keys, LogSummary, Route,
 };
@@ -265,27 +265,11 @@ async fn ctrl_c_ends_the_wait_at_once_and_sends_nothing_more() {
             let what = what(&tf, unique, "Ctrl-C in the window");
             let fx = fixture(&tf, unique, 1, "2s").await;
             let hold = fx.sim.hold(create());
-            let root = fx.work.root();
-            let mut command = tokio::process::Command::new(&fx.tf.path);
+            let mut command = fx.command(APPLY, &[]);
             command
-                .args(APPLY)
-                .current_dir(fx.work.config_dir())
-                .env_clear()
-                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-                .env("HOME", root.join("home"))
-                .env("TF_CLI_CONFIG_FILE", root.join("terraformrc"))
-                .env("TF_DATA_DIR", root.join("data"))
-                .env("CHECKPOINT_DISABLE", "1")
-                .env("TF_IN_AUTOMATION", "1")
-                .env("TF_INPUT", "0")
-                .env("SUPABASE_ACCESS_TOKEN", TOKEN)
-                .env("SUPABASE_API_ENDPOINT", fx.sim.base_url())
-                .env("SUPABASE_REQUEST_TIMEOUT", "2s")
-                .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
-                .process_group(0)
-                .kill_on_drop(true);
+                .process_group(0);
             let child = command.spawn().expect("terraform starts");
             let pid = child.id().expect("a running child has a pid") as i32;
             let _group = Group(pid);

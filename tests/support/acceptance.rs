@@ -82,13 +82,23 @@ impl Fixture {
         );
     }
 
-    pub async fn run(&self, args: &[&str]) -> Output {
-        let env: Vec<(&str, &str)> = self
-            .env
+    /// The fixture's environment (token, endpoint, what [`Fixture::set_env`] set) plus `extra`.
+    fn env_with<'a>(&'a self, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        self.env
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        self.work.run(&self.tf, args, &env).await
+            .chain(extra.iter().copied())
+            .collect()
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Output {
+        self.work.run(&self.tf, args, &self.env_with(&[])).await
+    }
+
+    /// `terraform ARGS` as [`Fixture::run`] runs it, with `extra` environment, not yet spawned:
+    /// for a test that signals Terraform.
+    pub fn command(&self, args: &[&str], extra: &[(&str, &str)]) -> tokio::process::Command {
+        self.work.command(&self.tf, args, &self.env_with(extra))
     }
 
     pub async fn ok(&self, args: &[&str]) -> Output {

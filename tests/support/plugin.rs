@@ -139,6 +139,21 @@ impl Plugin {
         Self::command_for(binary(), client_cert)
     }
 
+    /// [`Plugin::command`] with none of the provider's own environment variables: the provider
+    /// block a test sends is all the provider goes by, whatever the shell running the tests has.
+    pub fn command_configured_by_block(client_cert: Option<&ClientCert>) -> Command {
+        let mut command = Self::command(client_cert);
+        for name in [
+            "SUPABASE_ACCESS_TOKEN",
+            "SUPABASE_API_ENDPOINT",
+            "SUPABASE_REQUEST_TIMEOUT",
+            "SUPABASE_MAX_RETRIES",
+        ] {
+            command.env_remove(name);
+        }
+        command
+    }
+
     /// [`Plugin::command`] for another build of the provider (`make bench`: the release one).
     pub fn command_for(program: &str, client_cert: Option<&ClientCert>) -> Command {
         let mut command = Command::new(program);

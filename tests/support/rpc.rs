@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use terraform_provider_supabase::plugin::value::{decode_msgpack, encode_msgpack, Type, Value};
@@ -170,6 +171,27 @@ pub fn path_of(d: &pb::Diagnostic) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The identity of each resource type, as GetResourceIdentitySchemas describes it.
+pub fn identity_shapes(
+    answer: &pb::get_resource_identity_schemas::Response,
+) -> BTreeMap<String, Shape> {
+    answer
+        .identity_schemas
+        .iter()
+        .map(|(name, s)| {
+            let attrs = s
+                .identity_attributes
+                .iter()
+                .map(|a| {
+                    let ty = Type::from_json(&a.r#type).expect("identity attribute type");
+                    (a.name.clone(), ty)
+                })
+                .collect();
+            (name.clone(), Shape::new(attrs))
+        })
+        .collect()
 }
 
 /// Asserts exactly one error diagnostic (warnings aside), at `path`, and returns it.

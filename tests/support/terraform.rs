@@ -216,8 +216,14 @@ impl Workdir {
         std::fs::write(self.config_dir().join(name), contents).expect("write config file");
     }
 
-    /// Runs `terraform ARGS` in the config dir with a clean environment plus `env`.
-    pub async fn run(&self, tf: &Terraform, args: &[&str], env: &[(&str, &str)]) -> Output {
+    /// `terraform ARGS` in the config dir with a clean environment plus `env`, stdin closed and
+    /// killed on drop; [`Workdir::run`] runs it, a test that must signal Terraform spawns it.
+    pub fn command(
+        &self,
+        tf: &Terraform,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> tokio::process::Command {
         record(tf, "ran", None);
         let mut command = tokio::process::Command::new(&tf.path);
         command
@@ -234,6 +240,12 @@ impl Workdir {
             .envs(env.iter().copied())
             .stdin(std::process::Stdio::null())
             .kill_on_drop(true);
+        command
+    }
+
+    /// Runs `terraform ARGS` in the config dir with a clean environment plus `env`.
+    pub async fn run(&self, tf: &Terraform, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = self.command(tf, args, env);
         match tokio::time::timeout(HARD_TIMEOUT, command.output()).await {
             Ok(output) => output.expect("terraform runs"),
             Err(_) => panic!(

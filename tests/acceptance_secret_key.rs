@@ -8,6 +8,7 @@ use supabase_simulator::{FaultAction, FaultRule, KeySeed, RequestMatcher};
 use support::acceptance::{actions, folded, resource, stderr, Fixture, PROJECT, REVEAL_DENIALS};
 use support::key_resource::{self as steps, KeyResource};
 use support::terraform;
+use support::wait;
 
 const KEY: KeyResource = KeyResource::SECRET;
 const ADDR: &str = KEY.address;
@@ -279,18 +280,14 @@ resource "supabase_secret_api_key" "typo" {{
         let lists_before = project_lists(&fx);
         let (output, ()) = tokio::join!(fx.run(&["plan", "-input=false", "-no-color"]), async {
             typo_list.wait_held(1).await;
-            for _ in 0..3000 {
-                if project_lists(&fx) > lists_before {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-            }
+            wait::until(
+                "the plan's refresh of the key in state",
+                std::time::Duration::from_secs(30),
+                || project_lists(&fx) > lists_before,
+            )
+            .await;
             typo_list.release_all();
         });
-        assert!(
-            project_lists(&fx) > lists_before,
-            "the plan refreshed the key in state"
-        );
         assert!(!output.status.success(), "the plan passed");
         let text = folded(&stderr(&output));
         assert!(

@@ -19,7 +19,12 @@ use terraform_provider_supabase::supabase::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
+#[path = "support/wait.rs"]
+mod wait;
+
 const REF: &str = "abcdefghijklmnopqrst";
+/// A safety net for waits on what the simulator logs.
+const WAIT_LIMIT: Duration = Duration::from_secs(10);
 const TOKEN: &str = "sbp_0123456789abcdef0123456789abcdef01234567";
 const KEYS: &str = "/v1/projects/*/api-keys";
 const KEY: &str = "/v1/projects/*/api-keys/*";
@@ -676,7 +681,10 @@ async fn a_create_carried_out_within_the_window_is_adopted() {
     });
     hold.wait_held(1).await;
     // The client timed out and looked, without finding the key, and looks again later.
-    wait_until(|| sim.requests().iter().any(|r| r.method == Method::GET)).await;
+    wait::until("a list request", WAIT_LIMIT, || {
+        sim.requests().iter().any(|r| r.method == Method::GET)
+    })
+    .await;
     hold.release_all();
     let created = call.await.unwrap().expect("adopted");
     assert!(created.adopted);
@@ -724,7 +732,7 @@ async fn creates_waiting_at_once_share_their_lists() {
             .filter(|r| r.method == Method::GET && !r.path.contains("/api-keys/"))
             .count()
     };
-    wait_until(|| lists() >= 2).await;
+    wait::until("two list requests", WAIT_LIMIT, || lists() >= 2).await;
     hold.release_all();
     // Each create was adopted, or answered in time (one sent late may still be within its
     // timeout when released); either way it was sent once, and made one key.
@@ -742,15 +750,6 @@ async fn creates_waiting_at_once_share_their_lists() {
     println!("{N} creates reconciled with {lists} list requests");
     // One per look: the window of 600 ms holds a handful of looks, whoever makes them.
     assert!(lists <= 6, "{lists} list requests for {N} creates");
-}
-
-/// Polls `done` every 10 ms, for 10 s at most.
-async fn wait_until(done: impl Fn() -> bool) {
-    let limit = Instant::now() + Duration::from_secs(10);
-    while !done() {
-        assert!(Instant::now() < limit, "the condition did not come true");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 #[tokio::test]

@@ -9,21 +9,13 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use base64::Engine;
+use support::release::{
+    executable_name, expected_h1, pinned_config, repo, sha256_hex, OFFLINE, VERSION,
+};
 use support::terraform::{self, assert_success, text, Terraform, Workdir, SOURCE_ADDRESS};
 
-const VERSION: &str = env!("CARGO_PKG_VERSION");
 const BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-supabase");
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
-/// Any attempt to reach a registry fails at once instead of going to the internet.
-const OFFLINE: &[(&str, &str)] = &[
-    ("HTTPS_PROXY", "http://127.0.0.1:9"),
-    ("HTTP_PROXY", "http://127.0.0.1:9"),
-];
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Terraform's name for this platform (GOOS_GOARCH), worked out independently of the scripts.
 fn os_arch() -> String {
@@ -35,11 +27,6 @@ fn os_arch() -> String {
         other => panic!("no Terraform name known for {other}"),
     };
     format!("{}_{arch}", std::env::consts::OS)
-}
-
-/// The file name inside a release zip and in the unpacked mirror layout.
-fn executable_name() -> String {
-    format!("terraform-provider-supabase_v{VERSION}")
 }
 
 /// Runs a script from scripts/ with only PATH, HOME and `env`, under a hard timeout.
@@ -77,64 +64,22 @@ fn command_ok(program: &str, args: &[&str], dir: &Path, env: &[(&str, &str)]) ->
     output
 }
 
-fn sha256_hex(path: &Path) -> String {
-    let output = command_ok("sha256sum", &[path.to_str().unwrap()], Path::new("/"), &[]);
-    text(&output.stdout)
-        .split_whitespace()
-        .next()
-        .expect("a sha256sum line")
-        .to_string()
-}
-
-/// Terraform's `h1:` hash (Go's dirhash Hash1) of a package holding `binary` as the one file
-/// `terraform-provider-supabase_vVERSION`: base64 of the sha256 of "<sha256 hex>  <name>\n".
-fn expected_h1(binary: &Path) -> String {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let summary = dir.path().join("summary");
-    std::fs::write(
-        &summary,
-        format!("{}  {}\n", sha256_hex(binary), executable_name()),
-    )
-    .expect("write summary");
-    let hex = sha256_hex(&summary);
-    let bytes: Vec<u8> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
-        .collect();
-    format!(
-        "h1:{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    )
-}
-
-/// A configuration that requires exactly this version, with a resource so `validate` has the
-/// provider check a resource body too.
-fn pinned_config() -> String {
-    format!(
-        r#"terraform {{
-  required_providers {{
-    supabase = {{
-      source  = "{SOURCE_ADDRESS}"
-      version = "{VERSION}"
-    }}
-  }}
-}}
-
-provider "supabase" {{}}
-
-resource "supabase_secret_api_key" "backend" {{
-  project_ref = "abcdefghijklmnopqrst"
-  name        = "installed_key"
-}}
-"#
-    )
-}
-
 /// `terraform init` offline, then the lock file names our provider at VERSION with `h1`, and
 /// `terraform validate` starts the installed binary. Returns the lock file's hashes.
 async fn init_and_validate(work: &Workdir, tf: &Terraform, h1: &str, from: &str) -> Vec<String> {
     let v = tf.version_string();
-    work.write("main.tf", &pinned_config());
+    // A resource, so `validate` has the provider check a resource body too.
+    work.write(
+        "main.tf",
+        &pinned_config(
+            r#"
+resource "supabase_secret_api_key" "backend" {
+  project_ref = "abcdefghijklmnopqrst"
+  name        = "installed_key"
+}
+"#,
+        ),
+    );
     let init = work
         .run(tf, &["init", "-input=false", "-no-color"], OFFLINE)
         .await;

@@ -23,6 +23,7 @@ use serde_json::Value as Json;
 use supabase_simulator::{FaultAction, FaultRule, Hold, RequestMatcher, SimulatorConfig};
 use support::acceptance::{folded, Fixture, PROJECT};
 use support::terraform::{self, text, HARD_TIMEOUT};
+use support::wait;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -272,14 +273,12 @@ fn provider_processes(root: u32) -> Vec<i32> {
 
 /// Polls until the killed process is dead, so nothing it had in hand can still reach Terraform.
 async fn wait_exited(pid: i32) {
-    let deadline = Instant::now() + HARD_TIMEOUT;
-    while proc_stat(pid as u32).is_some() {
-        assert!(
-            Instant::now() < deadline,
-            "process {pid} still runs after SIGKILL"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait::until(
+        &format!("process {pid} gone after SIGKILL"),
+        HARD_TIMEOUT,
+        || proc_stat(pid as u32).is_none(),
+    )
+    .await;
 }
 
 async fn limited<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {

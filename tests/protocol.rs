@@ -767,58 +767,11 @@ async fn a_5_mb_configuration_is_answered_with_a_diagnostic_not_out_of_range() {
     shut_down(plugin).await;
 }
 
-/// Whether `pid` has exited (gone, or a zombie nobody has reaped yet).
-fn exited(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(") ")
-            .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
-    }
-}
-
 #[tokio::test]
 async fn a_provider_whose_terraform_died_exits_and_removes_its_socket() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out = dir.path().join("handshake");
-    // sh plays a Terraform that dies right after the handshake without calling Shutdown.
-    let started = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(r#""$0" > "$1" 2>/dev/null & while [ ! -s "$1" ]; do sleep 0.01; done; echo $!"#)
-        .arg(plugin::binary())
-        .arg(&out)
-        .env("TF_PLUGIN_MAGIC_COOKIE", plugin::MAGIC_COOKIE)
-        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
-        .env_remove("PLUGIN_CLIENT_CERT")
-        .output()
-        .expect("sh runs");
-    let pid: u32 = String::from_utf8_lossy(&started.stdout)
-        .trim()
-        .parse()
-        .expect("the provider's pid");
-    let handshake = plugin::Handshake::parse(
-        std::fs::read_to_string(&out)
-            .expect("handshake written")
-            .lines()
-            .next()
-            .expect("a line"),
-    );
-    // A safety net, not a guess: the provider checks its parent once a second.
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while !exited(pid) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the orphaned provider {pid} is still running"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let socket_dir = std::path::Path::new(&handshake.address)
-        .parent()
-        .expect("socket dir")
-        .to_path_buf();
-    assert!(
-        !socket_dir.exists(),
-        "{} was left behind",
-        socket_dir.display()
-    );
+    plugin::assert_orphan_exits_and_cleans_up(
+        std::path::Path::new(plugin::binary()),
+        Duration::from_secs(20),
+    )
+    .await;
 }

@@ -25,10 +25,10 @@ use std::time::{Duration, Instant};
 use support::acceptance::{Fixture, PROJECT};
 use support::key_resource::{self as steps, KeyResource};
 use support::plugin::{self, tfplugin6 as pb, ClientCert, Plugin};
+use support::release::{expected_h1, pinned_config, repo, OFFLINE, VERSION};
 use support::rpc::{get_metadata, within};
 use support::terraform::{self, assert_success, text, Workdir, SOURCE_ADDRESS};
 
-const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The amd64 binary the suite built (debug), packed beside the arm64 one.
 const AMD64_BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-supabase");
 const TRIPLE: &str = "aarch64-unknown-linux-gnu";
@@ -37,14 +37,6 @@ const SYSROOT: &str = "/usr/aarch64-linux-gnu";
 const KEY: KeyResource = KeyResource::SECRET;
 /// Emulation is slower than the native binary: a safety net for exits, not a wait.
 const EXIT_WITHIN: Duration = Duration::from_secs(10);
-const OFFLINE: &[(&str, &str)] = &[
-    ("HTTPS_PROXY", "http://127.0.0.1:9"),
-    ("HTTP_PROXY", "http://127.0.0.1:9"),
-];
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn on_path(name: &str) -> bool {
     std::env::var_os("PATH")
@@ -318,16 +310,6 @@ fn cmdline(pid: u32) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Whether `pid` has exited (gone, or a zombie nobody has reaped yet).
-fn exited(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit_once(") ")
-            .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
-    }
-}
-
 #[tokio::test]
 async fn the_arm64_zip_under_qemu_serves_terraforms_certificate_only_and_stops_on_sigterm() {
     if !tools_ready() {
@@ -410,46 +392,8 @@ async fn the_arm64_provider_under_qemu_exits_when_its_terraform_dies() {
     if !tools_ready() {
         return;
     }
-    let release = release();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out = dir.path().join("handshake");
-    // sh plays a Terraform that dies right after the handshake without calling Shutdown.
-    let started = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(r#""$0" > "$1" 2>/dev/null & while [ ! -s "$1" ]; do sleep 0.01; done; echo $!"#)
-        .arg(&release.wrapper)
-        .arg(&out)
-        .env("TF_PLUGIN_MAGIC_COOKIE", plugin::MAGIC_COOKIE)
-        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
-        .env_remove("PLUGIN_CLIENT_CERT")
-        .output()
-        .expect("sh runs");
-    let pid: u32 = text(&started.stdout)
-        .trim()
-        .parse()
-        .expect("the provider's pid");
-    let handshake = plugin::Handshake::parse(
-        std::fs::read_to_string(&out)
-            .expect("handshake written")
-            .lines()
-            .next()
-            .expect("a line"),
-    );
-    // A safety net, not a guess: the provider checks its parent once a second.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !exited(pid) {
-        assert!(
-            Instant::now() < deadline,
-            "the orphaned emulated provider {pid} is still running"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let socket_dir = Path::new(&handshake.address).parent().unwrap();
-    assert!(
-        !socket_dir.exists(),
-        "{} was left behind",
-        socket_dir.display()
-    );
+    // Emulated, the provider is slower to notice; the limit is still only a safety net.
+    plugin::assert_orphan_exits_and_cleans_up(&release().wrapper, Duration::from_secs(30)).await;
 }
 
 #[tokio::test]
@@ -510,61 +454,6 @@ async fn terraform_drives_the_arm64_zip_under_qemu_through_create_refresh_update
     );
 }
 
-/// A configuration that requires exactly this version.
-fn pinned_config() -> String {
-    format!(
-        r#"terraform {{
-  required_providers {{
-    supabase = {{
-      source  = "{SOURCE_ADDRESS}"
-      version = "{VERSION}"
-    }}
-  }}
-}}
-
-provider "supabase" {{}}
-"#
-    )
-}
-
-/// Terraform's `h1:` hash (Go's dirhash Hash1) of a package holding `binary` as the one file
-/// `terraform-provider-supabase_vVERSION`: base64 of the sha256 of "<sha256 hex>  <name>\n".
-fn expected_h1(binary: &Path) -> String {
-    use base64::Engine;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let summary = dir.path().join("summary");
-    std::fs::write(
-        &summary,
-        format!(
-            "{}  terraform-provider-supabase_v{VERSION}\n",
-            sha256_hex(binary)
-        ),
-    )
-    .expect("write summary");
-    let hex = sha256_hex(&summary);
-    let bytes: Vec<u8> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
-        .collect();
-    format!(
-        "h1:{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    )
-}
-
-fn sha256_hex(path: &Path) -> String {
-    let output = std::process::Command::new("sha256sum")
-        .arg(path)
-        .output()
-        .expect("sha256sum runs");
-    assert_success(&output, "sha256sum");
-    text(&output.stdout)
-        .split_whitespace()
-        .next()
-        .expect("a sum")
-        .to_string()
-}
-
 #[tokio::test]
 async fn terraform_locks_the_arm64_zip_and_inits_the_amd64_zip_from_one_mirror() {
     if !tools_ready() {
@@ -583,7 +472,7 @@ async fn terraform_locks_the_arm64_zip_and_inits_the_amd64_zip_from_one_mirror()
         "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{SOURCE_ADDRESS}\"]\n  }}\n}}\n",
         mirror.path().display()
     ));
-    work.write("main.tf", &pinned_config());
+    work.write("main.tf", &pinned_config(""));
 
     let fs_mirror = format!("-fs-mirror={}", mirror.path().display());
     let locked = work

@@ -28,6 +28,7 @@ use support::scale::{
     assert_server_matches_state, create, keys_config, settle, state_keys, LogSummary, Route,
 };
 use support::terraform::{self, assert_success, text, Terraform};
+use support::wait;
 
 /// The request timeout: the window is 3 x this from the send.
 const TIMEOUT: &str = "1s";
@@ -62,15 +63,6 @@ fn count(fx: &Fixture, route: Route) -> usize {
     LogSummary::of(&fx.sim.requests()).route(route).total
 }
 
-/// Polls `done` every 10 ms, at most [`LIMIT`].
-async fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let limit = Instant::now() + LIMIT;
-    while !done() {
-        assert!(Instant::now() < limit, "{what}: not within {LIMIT:?}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 async fn wait_held(hold: &Hold, n: usize) {
     tokio::time::timeout(LIMIT, hold.wait_held(n))
         .await
@@ -84,7 +76,7 @@ async fn wait_held(hold: &Hold, n: usize) {
 async fn release_after_two_looks(fx: &Fixture, hold: &Hold, keys: usize) -> usize {
     wait_held(hold, keys).await;
     let before = count(fx, Route::List);
-    wait_until("the provider's first two looks", || {
+    wait::until("the provider's first two looks", LIMIT, || {
         count(fx, Route::List) >= before + 2
     })
     .await;
@@ -278,7 +270,7 @@ async fn ctrl_c_ends_the_wait_at_once_and_sends_nothing_more() {
             wait_held(&hold, 1).await;
             let before = count(&fx, Route::List);
             // The create timed out, and the first look found nothing.
-            wait_until("the provider's first look", || {
+            wait::until("the provider's first look", LIMIT, || {
                 count(&fx, Route::List) > before
             })
             .await;

@@ -2,6 +2,8 @@ pub mod acceptance;
 pub mod key_resource;
 pub mod keys;
 pub mod plugin;
+pub mod release;
 pub mod rpc;
 pub mod scale;
 pub mod terraform;
+pub mod wait;

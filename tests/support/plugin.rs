@@ -413,6 +413,63 @@ pub async fn run_to_exit(adjust: impl FnOnce(&mut Command)) -> std::process::Out
         .expect("run the provider")
 }
 
+/// Starts `program` (a provider build, or a wrapper that runs one) as the child of a Terraform
+/// that dies right after the handshake without calling Shutdown (sh plays it), and asserts the
+/// provider exits by itself within `limit` and removes its socket directory. `limit` is a
+/// safety net, not a guess: the provider checks its parent once a second.
+pub async fn assert_orphan_exits_and_cleans_up(program: &std::path::Path, limit: Duration) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("handshake");
+    let started = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#""$0" > "$1" 2>/dev/null & while [ ! -s "$1" ]; do sleep 0.01; done; echo $!"#)
+        .arg(program)
+        .arg(&out)
+        .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .output()
+        .expect("sh runs");
+    let pid: u32 = String::from_utf8_lossy(&started.stdout)
+        .trim()
+        .parse()
+        .expect("the provider's pid");
+    let handshake = Handshake::parse(
+        std::fs::read_to_string(&out)
+            .expect("handshake written")
+            .lines()
+            .next()
+            .expect("a line"),
+    );
+    let deadline = std::time::Instant::now() + limit;
+    while !exited(pid) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the orphaned provider {pid} ({}) still runs after {limit:?}",
+            program.display()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let socket_dir = std::path::Path::new(&handshake.address)
+        .parent()
+        .expect("socket dir");
+    assert!(
+        !socket_dir.exists(),
+        "{} was left behind",
+        socket_dir.display()
+    );
+}
+
+/// Whether `pid` has exited (gone, or a zombie nobody has reaped yet).
+fn exited(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
+    }
+}
+
 pub trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
 

@@ -250,7 +250,8 @@ pub struct Listed {
 /// Where a list resource sends what it finds. The framework streams each result to Terraform as
 /// it comes, honours the request's limit, and tells the lookup to stop.
 pub struct ListResults {
-    pub(super) tx: tokio::sync::mpsc::Sender<Listed>,
+    /// The stream's channel: results, then the diagnostics (if any) that end it.
+    pub(super) tx: tokio::sync::mpsc::Sender<Result<Listed, Diagnostics>>,
     pub(super) remaining: Option<u64>,
     pub(super) include_resource: bool,
     pub(super) stop: CancellationToken,
@@ -270,7 +271,7 @@ impl ListResults {
         if self.remaining == Some(0) || self.stop.is_cancelled() {
             return false;
         }
-        if self.tx.send(listed).await.is_err() {
+        if self.tx.send(Ok(listed)).await.is_err() {
             return false;
         }
         if let Some(remaining) = &mut self.remaining {

@@ -1,7 +1,7 @@
 //! ListResource and ValidateListResourceConfig (`terraform query`, Terraform >= 1.14): one place
 //! for what every list resource shares. The lookup runs on its own task and sends each result
-//! through a channel of one, so it runs no further ahead of Terraform than one object; each
-//! result becomes an event with the listed type's identity (and, when asked, its state).
+//! into the stream's channel of one, so it runs no further ahead of Terraform than one object;
+//! each result becomes an event with the listed type's identity (and, when asked, its state).
 //! Terraform ends the stream itself once it has `limit` results or after the first error: a
 //! closed stream, like StopProvider, cancels the lookup's token, so a request in flight is
 //! abandoned and no further one is sent. Problems end the stream as one last event of
@@ -24,12 +24,6 @@ use super::validate::check_config;
 use super::{FromDiagnostics, Inner, Stream};
 
 type Event = pb::list_resource::Event;
-
-/// What the lookup's task hands the stream: a result, or the diagnostics that end it.
-enum Item {
-    Found(Box<Listed>),
-    Ended(Diagnostics),
-}
 
 pub fn validate(
     inner: &Inner,
@@ -84,17 +78,16 @@ pub fn list(inner: &Inner, ctx: CallContext, request: pb::list_resource::Request
     }
 
     let include_resource = request.include_resource_object;
-    let (found_tx, mut found_rx) = mpsc::channel::<Listed>(1);
-    let (items_tx, items_rx) = mpsc::channel::<Item>(1);
+    let (tx, rx) = mpsc::channel(1);
     let stop = ctx.stop.child_token();
     let mut results = ListResults {
-        tx: found_tx,
+        tx: tx.clone(),
         remaining: u64::try_from(request.limit).ok().filter(|&n| n > 0),
         include_resource,
         stop: stop.clone(),
     };
-    // The lookup.
-    let lookup = {
+    // The lookup, which holds a sender in `results` until it returns.
+    let mut lookup = {
         let ctx = CallContext { stop: stop.clone() };
         tokio::spawn(async move {
             let mut diags = diags;
@@ -102,38 +95,25 @@ pub fn list(inner: &Inner, ctx: CallContext, request: pb::list_resource::Request
             diags
         })
     };
-    // Forwards results, then the lookup's diagnostics (a panic among them); cancels the lookup
-    // once Terraform closes the stream.
+    // Cancels the lookup once Terraform closes the stream; sends the lookup's diagnostics (a
+    // panic among them) last, and the stream ends when this last sender goes.
     tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                found = found_rx.recv() => match found {
-                    Some(listed) => {
-                        if items_tx.send(Item::Found(Box::new(listed))).await.is_err() {
-                            break;
-                        }
-                    }
-                    None => break,
-                },
-                _ = items_tx.closed() => break,
+        let joined = tokio::select! {
+            joined = &mut lookup => joined,
+            _ = tx.closed() => {
+                stop.cancel();
+                lookup.await
             }
-        }
-        if items_tx.is_closed() {
-            stop.cancel();
-        }
-        drop(found_rx);
-        let diags = match lookup.await {
-            Ok(diags) => diags,
-            Err(error) => super::panic_diagnostics(error),
         };
+        let diags = joined.unwrap_or_else(super::panic_diagnostics);
         if !diags.is_empty() {
-            let _ = items_tx.send(Item::Ended(diags)).await;
+            let _ = tx.send(Err(diags)).await;
         }
     });
-    let stream = ReceiverStream::new(items_rx).map(move |item| {
+    let stream = ReceiverStream::new(rx).map(move |item| {
         Ok(match item {
-            Item::Found(listed) => event(resource.as_ref(), *listed, include_resource),
-            Item::Ended(diags) => diagnostics_event(diags),
+            Ok(listed) => event(resource.as_ref(), listed, include_resource),
+            Err(diags) => diagnostics_event(diags),
         })
     });
     Box::pin(stream)

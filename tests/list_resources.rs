@@ -546,6 +546,14 @@ resource "supabase_secret_api_key" "managed" {{
         for (address, acts) in actions(&shown.json) {
             assert_eq!(acts, ["no-op"], "{version}: {address}");
         }
+        // The keys existed before the plan began, so the refresh and the four imports (and the
+        // reads after them) share one list.
+        let lists: Vec<String> = requests_since(&fx, since)
+            .iter()
+            .filter(|r| r.method == Method::GET && r.path == keys_path(PROJECT))
+            .map(|r| format!("{} {} {}", r.seq, r.method, r.path))
+            .collect();
+        assert_eq!(lists.len(), 1, "{version}: {lists:#?}");
 
         // The apply imports them; each secret is revealed once, by its import.
         fx.ok(&["apply", "-input=false", "-no-color", "tfplan"])

@@ -2,6 +2,10 @@
 //! provider is configured, and the ids of keys that resources of this process hold (a create
 //! whose answer was lost never adopts one of those).
 //!
+//! It records when Terraform configured the provider: every Terraform command configures it
+//! (a `--debug` process serves several commands), so a key an import names, which existed when
+//! the command began, is in any list requested since.
+//!
 //! It also keeps what tells a plan that surely comes before any change from the plan Terraform
 //! makes again during apply (a provider is never told which): whether this process has read
 //! resource state. Terraform's plan walk reads (refreshes) every managed object in state before
@@ -10,6 +14,7 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
+use std::time::Instant;
 
 use crate::log_at;
 use crate::plugin::diag::Diagnostics;
@@ -22,6 +27,7 @@ use super::config::Configuration;
 pub struct ProviderData {
     configuration: RwLock<Configuration>,
     client: RwLock<Option<Client>>,
+    configured_at: RwLock<Option<Instant>>,
     claimed: Mutex<HashSet<String>>,
     /// A resource state was read (refresh or import) by this process: a plan walk.
     read_state: AtomicBool,
@@ -66,6 +72,10 @@ impl ProviderData {
         };
         *self.client.write().unwrap_or_else(|e| e.into_inner()) = client;
         *self
+            .configured_at
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        *self
             .configuration
             .write()
             .unwrap_or_else(|e| e.into_inner()) = configuration;
@@ -100,6 +110,14 @@ impl ProviderData {
             diags.error("The Supabase provider is not configured", detail);
         }
         client
+    }
+
+    /// When Terraform last configured the provider (now, if it has not).
+    pub fn configured_at(&self) -> Instant {
+        self.configured_at
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(Instant::now)
     }
 
     /// Whether the provider can reach the API now (not deferred, not failed).

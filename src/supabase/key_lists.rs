@@ -31,16 +31,14 @@ pub enum Freshness {
     /// Not older than this process's last write to the project: for refreshes, which must see
     /// our own writes and must not miss a deletion made before the read began.
     Latest,
-    /// A list requested after this call began, for lookups of keys that may have been made
-    /// outside this process moments ago (an import); later readers share it.
-    Fresh,
     /// Any list this process has fetched for the project, however many writes of ours came
     /// since: for checks that ignore the keys this process made (a name check before a create
     /// during an apply, which would otherwise list again after every create).
     Snapshot,
     /// A list whose request was sent after this instant: for a create's polls for the key it
     /// may have made, which each want news, yet take any list of the project started since
-    /// (another create's poll, a refresh), so creates waiting at once share their lists.
+    /// (another create's poll, a refresh), so creates waiting at once share their lists; and
+    /// for an import, which must see a key made outside this process before it began.
     After(Instant),
 }
 
@@ -119,9 +117,6 @@ impl ListCache {
                 generation: project.generation,
                 fetch: project.current.clone(),
             };
-        }
-        if freshness == Freshness::Fresh {
-            project.start_generation();
         }
         if let Some((generation, at, list)) = &project.newest {
             if freshness == Freshness::Snapshot || *generation == project.generation {
@@ -270,13 +265,20 @@ mod tests {
     }
 
     #[test]
-    fn a_fresh_reader_fetches_and_later_readers_share_its_list() {
+    fn a_list_from_before_an_instant_is_fetched_again_and_then_serves_later_reads() {
         let cache = ListCache::default();
         let (g0, first) = fetch_of(cache.lookup("p", Freshness::Latest));
-        cache.settle("p", g0, &first, &Ok((Instant::now(), list(&["a"]))));
-        let (g1, fresh) = fetch_of(cache.lookup("p", Freshness::Fresh));
-        assert!(g1 > g0);
-        cache.settle("p", g1, &fresh, &Ok((Instant::now(), list(&["a", "b"]))));
+        let at = cache.started("p", g0, &first);
+        cache.settle("p", g0, &first, &Ok((at, list(&["a"]))));
+        // A key was made outside this process; then two lookups want a list from after that.
+        let made = Instant::now();
+        let (g1, fetch) = fetch_of(cache.lookup("p", Freshness::After(made)));
+        assert!(g1 > g0, "the list at hand is from before");
+        let (_, other) = fetch_of(cache.lookup("p", Freshness::After(made)));
+        assert!(Arc::ptr_eq(&fetch, &other), "one request for both");
+        let at = cache.started("p", g1, &fetch);
+        cache.settle("p", g1, &fetch, &Ok((at, list(&["a", "b"]))));
+        assert_eq!(names(cache.lookup("p", Freshness::After(made))), ["a", "b"]);
         assert_eq!(names(cache.lookup("p", Freshness::Latest)), ["a", "b"]);
     }
 

@@ -2,6 +2,8 @@
 //! create that reads a secret: a secret key's value is revealed once, when the token may. A
 //! publishable key's value comes with the list, so its import reveals nothing.
 
+use std::time::Instant;
+
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::framework::CallContext;
 use crate::plugin::value::Value;
@@ -58,12 +60,22 @@ pub async fn import(
         return None;
     }
     let client = resource.data.client(diags)?;
-    // A key made moments ago outside Terraform must be found, so not a list from earlier in
-    // this run; the read Terraform sends after the import then shares this one.
-    let keys = match client
-        .project_keys(&ctx.stop, project_ref, Freshness::Fresh)
-        .await
+    let began = Instant::now();
+    let list =
+        |since: Instant| client.project_keys(&ctx.stop, project_ref, Freshness::After(since));
+    // The key existed when this Terraform command began, maybe made moments before it outside
+    // Terraform: any list requested since the command configured the provider holds it, so
+    // every import and refresh of the command shares one. A key it misses may be newer (a
+    // `--debug` provider serves several commands): one more list, requested after this import
+    // began, has the last word.
+    let mut listed = list(resource.data.configured_at()).await;
+    if listed
+        .as_ref()
+        .is_ok_and(|keys| lookup(keys, resource.kind, wanted(which)).is_err())
     {
+        listed = list(began).await;
+    }
+    let keys = match listed {
         Ok(keys) => keys,
         Err(error) => {
             diags.error(SUMMARY, error.to_string());
@@ -128,11 +140,7 @@ fn find_key<'a>(
     which: &str,
     diags: &mut Diagnostics,
 ) -> Option<&'a ApiKey> {
-    let wanted = if looks_like_uuid(which) {
-        Wanted::Id(which)
-    } else {
-        Wanted::Name(which)
-    };
+    let wanted = wanted(which);
     let missing = match lookup(keys, resource.kind, wanted) {
         Ok(key) => return Some(key),
         Err(missing) => missing,
@@ -157,6 +165,15 @@ fn find_key<'a>(
         },
     );
     None
+}
+
+/// An import ID's key part: an id if it has a UUID's shape, else a name.
+fn wanted(which: &str) -> Wanted<'_> {
+    if looks_like_uuid(which) {
+        Wanted::Id(which)
+    } else {
+        Wanted::Name(which)
+    }
 }
 
 /// How a configuration or an import ID names a key: by id (a UUID) or by name.

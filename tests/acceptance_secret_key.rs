@@ -7,6 +7,7 @@ use serde_json::json;
 use supabase_simulator::{FaultAction, FaultRule, KeySeed, RequestMatcher};
 use support::acceptance::{actions, folded, resource, stderr, Fixture, PROJECT, REVEAL_DENIALS};
 use support::key_resource::{self as steps, KeyResource};
+use support::keys::list_requests;
 use support::terraform;
 use support::wait;
 
@@ -240,15 +241,6 @@ resource "supabase_secret_api_key" "backend" {{
     }
 }
 
-/// GET requests for the list of [`PROJECT`]'s keys so far.
-fn project_lists(fx: &Fixture) -> usize {
-    let path = format!("/v1/projects/{PROJECT}/api-keys");
-    fx.requests()
-        .iter()
-        .filter(|r| r.method == "GET" && r.path == path)
-        .count()
-}
-
 /// A well-formed reference the API does not know, written out in a configuration whose keys are
 /// in state: a typo, so `terraform plan` fails at `project_ref` at once (no wait for the project),
 /// with nothing sent. (Without keys in state, the plan cannot tell itself from Terraform's re-plan during
@@ -277,13 +269,13 @@ resource "supabase_secret_api_key" "typo" {{
             http::Method::GET,
             &format!("/v1/projects/{typo}/api-keys"),
         ));
-        let lists_before = project_lists(&fx);
+        let lists_before = list_requests(&fx.requests(), PROJECT);
         let (output, ()) = tokio::join!(fx.run(&["plan", "-input=false", "-no-color"]), async {
             typo_list.wait_held(1).await;
             wait::until(
                 "the plan's refresh of the key in state",
                 std::time::Duration::from_secs(30),
-                || project_lists(&fx) > lists_before,
+                || list_requests(&fx.requests(), PROJECT) > lists_before,
             )
             .await;
             typo_list.release_all();

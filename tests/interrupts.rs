@@ -22,6 +22,7 @@ use http::Method;
 use serde_json::Value as Json;
 use supabase_simulator::{FaultAction, FaultRule, Hold, RequestMatcher, SimulatorConfig};
 use support::acceptance::{folded, Fixture, PROJECT};
+use support::plugin;
 use support::terraform::{self, text, HARD_TIMEOUT};
 use support::wait;
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -276,7 +277,7 @@ async fn wait_exited(pid: i32) {
     wait::until(
         &format!("process {pid} gone after SIGKILL"),
         HARD_TIMEOUT,
-        || proc_stat(pid as u32).is_none(),
+        || plugin::exited(pid as u32),
     )
     .await;
 }

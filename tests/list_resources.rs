@@ -17,7 +17,8 @@ use http::Method;
 use serde_json::{json, Value as Json};
 use supabase_simulator::{ApiKey, KeySeed, LoggedRequest};
 use support::acceptance::{actions, folded, resource, stderr, Fixture, PROJECT};
-use support::keys::{assert_holds_none, key_values, reveal_requests};
+use support::keys::{assert_holds_none, key_values, keys_path, list_requests, reveal_requests};
+use support::scale::requests_since;
 use support::terraform::{self, assert_success, text, Terraform};
 
 const NEEDS: &str = "terraform query and list resources need Terraform 1.14";
@@ -69,10 +70,6 @@ list "{PUBLISHABLE}" "all" {{
     text
 }
 
-fn keys_path(project_ref: &str) -> String {
-    format!("/v1/projects/{project_ref}/api-keys")
-}
-
 fn type_of(key: &ApiKey) -> &'static str {
     match key.key_type.as_str() {
         "secret" => SECRET,
@@ -109,11 +106,6 @@ async fn run_logged(fx: &mut Fixture, label: &str, args: &[&str]) -> Logged {
     fx.set_env("TF_LOG_PATH", "");
     let log = std::fs::read_to_string(&path).unwrap_or_default();
     Logged { output, log }
-}
-
-/// Requests that arrived after the first `since`.
-fn requests_since(fx: &Fixture, since: usize) -> Vec<LoggedRequest> {
-    fx.requests().into_iter().skip(since).collect()
 }
 
 /// Asserts that `requests` (one query command's) are one list of `PROJECT`'s keys, nothing else.
@@ -548,12 +540,12 @@ resource "supabase_secret_api_key" "managed" {{
         }
         // The keys existed before the plan began, so the refresh and the four imports (and the
         // reads after them) share one list.
-        let lists: Vec<String> = requests_since(&fx, since)
-            .iter()
-            .filter(|r| r.method == Method::GET && r.path == keys_path(PROJECT))
-            .map(|r| format!("{} {} {}", r.seq, r.method, r.path))
-            .collect();
-        assert_eq!(lists.len(), 1, "{version}: {lists:#?}");
+        let requests = requests_since(&fx, since);
+        assert_eq!(
+            list_requests(&requests, PROJECT),
+            1,
+            "{version}: {requests:#?}"
+        );
 
         // The apply imports them; each secret is revealed once, by its import.
         fx.ok(&["apply", "-input=false", "-no-color", "tfplan"])

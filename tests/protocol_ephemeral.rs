@@ -10,6 +10,7 @@ use supabase_simulator::{
     ApiKey, KeySeed, LoggedRequest, Permissions, RevealDenial, Simulator, SimulatorConfig,
 };
 use support::acceptance::{PROJECT, TOKEN};
+use support::keys::keys_path;
 use support::plugin::{tfplugin6 as pb, ClientCert, Plugin, Session};
 use support::rpc::{
     answer, assert_no_errors, configure_provider, get_metadata, get_provider_schema,
@@ -122,10 +123,6 @@ impl Harness {
 
 fn project() -> (&'static str, Value) {
     ("project_ref", string(PROJECT))
-}
-
-fn keys_path() -> String {
-    format!("/v1/projects/{PROJECT}/api-keys")
 }
 
 /// Requests that asked for a secret (`reveal=true`), as (method, path).
@@ -350,7 +347,10 @@ async fn open_reveals_the_value_and_leaves_terraform_nothing_to_keep_or_renew() 
         assert!(sent.iter().all(|r| r.method == "GET"), "{how}: {sent:#?}");
         assert_eq!(
             reveals(&sent),
-            vec![("GET".to_string(), format!("{}/{}", keys_path(), key.id))],
+            vec![(
+                "GET".to_string(),
+                format!("{}/{}", keys_path(PROJECT), key.id)
+            )],
             "{how}"
         );
     }
@@ -489,7 +489,10 @@ async fn a_token_without_secret_read_gets_an_error_that_names_the_permission() {
         );
         assert_eq!(
             reveals(&h.requests()),
-            vec![("GET".to_string(), format!("{}/{}", keys_path(), key.id))],
+            vec![(
+                "GET".to_string(),
+                format!("{}/{}", keys_path(PROJECT), key.id)
+            )],
             "{denial:?}: one attempt to reveal"
         );
     }

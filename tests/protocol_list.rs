@@ -14,6 +14,7 @@ use std::time::Duration;
 use http::Method;
 use supabase_simulator::{ApiKey, KeySeed, LoggedRequest, Permissions, RequestMatcher, Simulator};
 use support::acceptance::{PROJECT, TOKEN};
+use support::keys::{keys_path, list_requests};
 use support::plugin::{tfplugin6 as pb, Plugin, Session};
 use support::rpc::{
     answer, assert_no_errors, configure_provider, errors, get_metadata, get_provider_schema,
@@ -33,10 +34,6 @@ const QUIET: Duration = Duration::from_millis(1500);
 /// A stopped or abandoned lookup must end within this (a safety net, not a wait).
 const PROMPTLY: Duration = Duration::from_secs(5);
 
-fn keys_path(project_ref: &str) -> String {
-    format!("/v1/projects/{project_ref}/api-keys")
-}
-
 /// Requests that asked for a value (`reveal=true`), as `METHOD path`.
 fn reveals(requests: &[LoggedRequest]) -> Vec<String> {
     requests
@@ -44,14 +41,6 @@ fn reveals(requests: &[LoggedRequest]) -> Vec<String> {
         .filter(|r| r.reveal)
         .map(|r| format!("{} {}", r.method, r.path))
         .collect()
-}
-
-/// The list requests (GET of the project's keys) among `requests`.
-fn list_requests(requests: &[LoggedRequest], project_ref: &str) -> usize {
-    requests
-        .iter()
-        .filter(|r| r.method == Method::GET && r.path == keys_path(project_ref))
-        .count()
 }
 
 fn attr<'a>(value: &'a Value, name: &str) -> &'a Value {

@@ -1,9 +1,23 @@
 //! Shared by the tests of the API key resources and the `supabase_api_keys` data source: which
-//! requests asked for a key's value, and whether a text (state, plan, output) holds one.
+//! requests listed a project's keys or asked for a key's value, and whether a text (state,
+//! plan, output) holds one.
 
 #![allow(dead_code)]
 
 use supabase_simulator::{LoggedRequest, Simulator};
+
+/// The path of a project's key list (GET lists, POST creates).
+pub fn keys_path(project_ref: &str) -> String {
+    format!("/v1/projects/{project_ref}/api-keys")
+}
+
+/// How many of `requests` listed `project_ref`'s keys.
+pub fn list_requests(requests: &[LoggedRequest], project_ref: &str) -> usize {
+    requests
+        .iter()
+        .filter(|r| r.method == http::Method::GET && r.path == keys_path(project_ref))
+        .count()
+}
 
 /// `METHOD path?query` of every request that asked for key values (`reveal=true`).
 pub fn reveal_requests(requests: &[LoggedRequest]) -> Vec<String> {

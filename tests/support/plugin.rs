@@ -461,7 +461,7 @@ pub async fn assert_orphan_exits_and_cleans_up(program: &std::path::Path, limit:
 }
 
 /// Whether `pid` has exited (gone, or a zombie nobody has reaped yet).
-fn exited(pid: u32) -> bool {
+pub fn exited(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Err(_) => true,
         Ok(stat) => stat

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use supabase_simulator::{Permissions, RateLimit, Simulator, SimulatorConfig};
+use supabase_simulator::{KeySeed, Permissions, RateLimit, Simulator, SimulatorConfig};
 
 const USAGE: &str = "\
 usage: supabase-simulator [options]
@@ -21,6 +21,8 @@ usage: supabase-simulator [options]
   --no-legacy           projects start with legacy keys disabled
   --allow-duplicate-names
                         accept two keys of one type with the same name
+  --default-keys        each project starts with a `default` publishable and a
+                        `default` secret key, as a real project does
 Test helpers: GET /_sim/keys/{ref}, GET /_sim/requests";
 
 struct Options {
@@ -29,6 +31,7 @@ struct Options {
     tokens: Vec<String>,
     projects: Vec<String>,
     ca_out: Option<String>,
+    default_keys: bool,
 }
 
 fn parse_rate_limit(value: &str) -> Result<Option<RateLimit>, String> {
@@ -60,6 +63,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
         tokens: Vec::new(),
         projects: Vec::new(),
         ca_out: None,
+        default_keys: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -84,6 +88,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
             }
             "--no-legacy" => options.config.legacy_keys = false,
             "--allow-duplicate-names" => options.config.unique_names = false,
+            "--default-keys" => options.default_keys = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -137,6 +142,10 @@ async fn main() -> ExitCode {
     }
     for project in &options.projects {
         simulator.add_project(project);
+        if options.default_keys {
+            simulator.seed_key(project, KeySeed::publishable("default"));
+            simulator.seed_key(project, KeySeed::secret("default"));
+        }
     }
     if let (Some(path), Some(pem)) = (&options.ca_out, simulator.ca_pem()) {
         if let Err(e) = std::fs::write(path, pem) {
@@ -176,6 +185,7 @@ mod tests {
             "5/2",
             "--no-legacy",
             "--allow-duplicate-names",
+            "--default-keys",
         ]))
         .unwrap();
         assert_eq!(o.port, 8080);
@@ -189,7 +199,7 @@ mod tests {
                 window: Duration::from_secs(2)
             })
         );
-        assert!(!o.config.legacy_keys && !o.config.unique_names);
+        assert!(!o.config.legacy_keys && !o.config.unique_names && o.default_keys);
     }
 
     #[test]

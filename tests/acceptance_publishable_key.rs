@@ -6,8 +6,8 @@
 
 mod support;
 
-use supabase_simulator::{KeyPatch, KeySeed, Permissions, RevealDenial};
-use support::acceptance::{folded, resource, Fixture, PROJECT, REVEAL_DENIALS};
+use supabase_simulator::{KeySeed, Permissions, RevealDenial};
+use support::acceptance::{folded, resource, Fixture, REVEAL_DENIALS};
 use support::key_resource::{self as steps, KeyResource};
 use support::keys::reveal_requests;
 use support::terraform;
@@ -17,8 +17,9 @@ use support::terraform;
 const KEY: KeyResource = KeyResource::PUBLISHABLE;
 const ADDR: &str = KEY.address;
 
-fn key_config(name: &str, extra: &str) -> String {
-    KEY.config(name, extra)
+/// The key `name` ([`Fixture::name`] of it) in the fixture's project.
+fn key_config(fx: &Fixture, name: &str, extra: &str) -> String {
+    KEY.config(fx, &fx.name(name), extra)
 }
 
 /// The reveal requests other than the create's own POST (the one call that asks for a value
@@ -78,32 +79,30 @@ async fn create_reads_the_public_value_then_updates_in_place_and_destroys() {
 async fn changes_outside_terraform_show_as_drift() {
     for tf in terraform::all() {
         let fx = Fixture::new(&tf).await;
-        fx.config(&key_config("drifting_key", r#"  description = "Managed""#));
+        fx.config(&key_config(
+            &fx,
+            "drifting_key",
+            r#"  description = "Managed""#,
+        ));
         fx.apply().await;
-        let id = fx.sim.keys(PROJECT)[0].id.clone();
+        let id = fx.keys()[0].id.clone();
 
         // Renamed and redescribed in the dashboard: the plan puts both back, in place.
-        fx.sim
-            .update_key_out_of_band(
-                PROJECT,
-                &id,
-                KeyPatch {
-                    name: Some("dashboard_name".into()),
-                    description: Some(Some("Edited by hand".into())),
-                    ..Default::default()
-                },
-            )
-            .expect("the key exists");
+        fx.update_key_out_of_band(&id, &fx.name("dashboard_name"), "Edited by hand");
         let plan = steps::plan_only(&fx, &KEY, "update").await;
         let change = &plan["resource_changes"][0]["change"];
-        assert_eq!(change["before"]["name"], "dashboard_name", "{change:#}");
-        assert_eq!(change["before"]["description"], "Edited by hand");
-        assert_eq!(change["after"]["name"], "drifting_key");
-        fx.apply().await;
-        let server = &fx.sim.keys(PROJECT)[0];
         assert_eq!(
-            (server.name.as_str(), server.description.as_deref()),
-            ("drifting_key", Some("Managed"))
+            change["before"]["name"],
+            fx.name("dashboard_name"),
+            "{change:#}"
+        );
+        assert_eq!(change["before"]["description"], "Edited by hand");
+        assert_eq!(change["after"]["name"], fx.name("drifting_key"));
+        fx.apply().await;
+        let server = &fx.keys()[0];
+        assert_eq!(
+            (server.name.clone(), server.description.as_deref()),
+            (fx.name("drifting_key"), Some("Managed"))
         );
         fx.assert_no_changes().await;
 
@@ -125,17 +124,19 @@ async fn keepers_change_replaces_the_key_with_a_new_value() {
 async fn an_unmanaged_publishable_key_with_the_name_is_refused_but_a_secret_one_is_not() {
     for tf in terraform::all() {
         let fx = Fixture::new(&tf).await;
-        let existing = fx.sim.seed_key(PROJECT, KeySeed::publishable("taken_name"));
+        let existing = fx.seed_key(KeySeed::publishable(&fx.name("taken_name")));
         let plan = ["plan", "-input=false", "-no-color"];
         // Terraform never tells a provider whether a plan is the first or the one it makes
         // again during apply, where a refusal could strand a replaced key. With none of its
         // keys in state yet, this configuration's plan cannot tell: it warns, naming the key,
         // and the create refuses before it sends anything.
-        fx.config(&key_config(&existing.name, ""));
+        fx.config(&KEY.config(&fx, &existing.name, ""));
         let warned = folded(&terraform::text(&fx.ok(&plan).await.stdout));
         assert!(
-            warned.contains("An API key named \"taken_name\" already exists")
-                && warned.contains(&existing.id),
+            warned.contains(&format!(
+                "An API key named \"{}\" already exists",
+                fx.name("taken_name")
+            )) && warned.contains(&existing.id),
             "{warned}"
         );
         let apply = ["apply", "-auto-approve", "-input=false", "-no-color"];
@@ -143,8 +144,8 @@ async fn an_unmanaged_publishable_key_with_the_name_is_refused_but_a_secret_one_
         assert!(text.contains("publishable key named"), "{text}");
 
         // Names are unique per type: a secret key of that name is no obstacle.
-        fx.sim.seed_key(PROJECT, KeySeed::secret("shared_name"));
-        fx.config(&key_config("shared_name", ""));
+        fx.seed_key(KeySeed::secret(&fx.name("shared_name")));
+        fx.config(&key_config(&fx, "shared_name", ""));
         fx.apply().await;
         assert_eq!(KEY.server_keys(&fx).len(), 2);
         fx.assert_no_changes().await;
@@ -155,25 +156,31 @@ async fn an_unmanaged_publishable_key_with_the_name_is_refused_but_a_secret_one_
 async fn import_by_id_and_by_name_reads_the_value_without_reveal_or_secret_permission() {
     for tf in terraform::all() {
         let mut fx = Fixture::new(&tf).await;
-        // Read only, and no secret read: all an import of a publishable key needs.
-        fx.use_token(
-            "sbp_reader0000000000000000000000000000000",
-            Permissions {
-                read: true,
-                write: false,
-                secret_read: Err(RevealDenial::Forbidden),
-            },
-        );
-        let seeded = fx.sim.seed_key(
-            PROJECT,
-            KeySeed::publishable("imported_key").with_description("Seeded"),
-        );
+        // Read only, and no secret read: all an import of a publishable key needs. Such a
+        // second token is the simulator's; live, the run's own token imports, and must still
+        // ask for no reveal.
+        if !fx.is_live() {
+            fx.use_token(
+                "sbp_reader0000000000000000000000000000000",
+                Permissions {
+                    read: true,
+                    write: false,
+                    secret_read: Err(RevealDenial::Forbidden),
+                },
+            );
+        }
+        let seeded =
+            fx.seed_key(KeySeed::publishable(&fx.name("imported_key")).with_description("Seeded"));
         // A secret key of the same name: import by name picks the publishable one.
-        fx.sim.seed_key(PROJECT, KeySeed::secret("imported_key"));
-        fx.config(&key_config("imported_key", r#"  description = "Seeded""#));
+        fx.seed_key(KeySeed::secret(&fx.name("imported_key")));
+        fx.config(&key_config(
+            &fx,
+            "imported_key",
+            r#"  description = "Seeded""#,
+        ));
         let import_ids = [
-            format!("{PROJECT}/{}", seeded.id),
-            format!("{PROJECT}/imported_key"),
+            format!("{}/{}", fx.project(), seeded.id),
+            format!("{}/{}", fx.project(), fx.name("imported_key")),
         ];
         for key in steps::import_each(&fx, &KEY, &seeded, &import_ids).await {
             assert_eq!(key["values"]["description"], "Seeded");
@@ -191,18 +198,24 @@ async fn import_by_id_and_by_name_reads_the_value_without_reveal_or_secret_permi
 async fn import_errors_name_the_right_resource_type() {
     for tf in terraform::all() {
         let fx = Fixture::new(&tf).await;
-        let secret = fx.sim.seed_key(PROJECT, KeySeed::secret("backend_key"));
-        fx.config(&key_config("backend_key", ""));
+        let secret = fx.seed_key(KeySeed::secret(&fx.name("backend_key")));
+        fx.config(&key_config(&fx, "backend_key", ""));
+        let project = fx.project();
+        let no_publishable = format!(
+            "has no publishable key named \"{}\" (there is a secret key of that name)",
+            fx.name("backend_key")
+        );
+        // The legacy key is refused by its name, never looked up.
         let cases = [
             (
-                format!("{PROJECT}/{}", secret.id),
+                format!("{project}/{}", secret.id),
                 "is a secret key, not a publishable key. Import it as supabase_secret_api_key",
             ),
             (
-                format!("{PROJECT}/backend_key"),
-                "has no publishable key named \"backend_key\" (there is a secret key of that name)",
+                format!("{project}/{}", fx.name("backend_key")),
+                no_publishable.as_str(),
             ),
-            (format!("{PROJECT}/anon"), "legacy"),
+            (format!("{project}/anon"), "legacy"),
         ];
         steps::import_fails_saying(&fx, &KEY, &cases).await;
     }
@@ -215,14 +228,16 @@ async fn import_errors_name_the_right_resource_type() {
 async fn tokens_without_secret_read_still_capture_the_public_value() {
     for tf in terraform::all() {
         for denial in REVEAL_DENIALS {
-            let fx = Fixture::without_secret_read(&tf, denial).await;
-            fx.config(&key_config("limited_key", ""));
+            let Some(fx) = Fixture::without_secret_read(&tf, denial).await else {
+                break;
+            };
+            fx.config(&key_config(&fx, "limited_key", ""));
             fx.apply().await;
             assert!(
                 fx.requests().iter().all(|r| !r.reveal),
                 "{denial:?}: no request asked for reveal=true"
             );
-            let keys = fx.sim.keys(PROJECT);
+            let keys = fx.keys();
             assert_eq!(keys.len(), 1, "{denial:?}");
             let state = fx.state().await;
             assert_eq!(
@@ -232,7 +247,7 @@ async fn tokens_without_secret_read_still_capture_the_public_value() {
             );
             fx.assert_no_changes().await;
             fx.destroy().await;
-            assert!(fx.sim.keys(PROJECT).is_empty(), "{denial:?}");
+            assert!(fx.keys().is_empty(), "{denial:?}");
         }
     }
 }

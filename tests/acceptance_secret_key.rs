@@ -5,7 +5,8 @@ mod support;
 
 use serde_json::json;
 use supabase_simulator::{FaultAction, FaultRule, KeySeed, RequestMatcher};
-use support::acceptance::{actions, folded, resource, stderr, Fixture, PROJECT, REVEAL_DENIALS};
+use support::acceptance::{actions, folded, resource, stderr, Fixture, REVEAL_DENIALS};
+use support::backend::SimOnly;
 use support::key_resource::{self as steps, KeyResource};
 use support::keys::list_requests;
 use support::terraform;
@@ -14,8 +15,9 @@ use support::wait;
 const KEY: KeyResource = KeyResource::SECRET;
 const ADDR: &str = KEY.address;
 
-fn key_config(name: &str, extra: &str) -> String {
-    KEY.config(name, extra)
+/// The key `name` ([`Fixture::name`] of it) in the fixture's project.
+fn key_config(fx: &Fixture, name: &str, extra: &str) -> String {
+    KEY.config(fx, &fx.name(name), extra)
 }
 
 #[tokio::test]
@@ -65,21 +67,23 @@ async fn create_captures_the_secret_then_updates_in_place_and_destroys() {
 #[tokio::test]
 async fn project_ref_or_keepers_change_replaces_the_key() {
     for tf in terraform::all() {
-        let fx = Fixture::new(&tf).await;
+        let Some(fx) = Fixture::sim_only(&tf, SimOnly::SecondProject).await else {
+            continue;
+        };
         let other = "bcdefghijklmnopqrstu";
-        fx.sim.add_project(other);
+        fx.sim().add_project(other);
         let second_generation = steps::keepers_change_replaces(&fx, &KEY, "rotating_key").await;
 
         let moved = second_generation.replace(
-            &format!("project_ref = \"{PROJECT}\""),
+            &format!("project_ref = \"{}\"", fx.project()),
             &format!("project_ref = \"{other}\""),
         );
         fx.config(&moved);
         let plan = fx.plan().await;
         assert_eq!(actions(&plan)[0].1, vec!["delete", "create"]);
         fx.apply().await;
-        assert!(fx.sim.keys(PROJECT).is_empty());
-        assert_eq!(fx.sim.keys(other).len(), 1);
+        assert!(fx.keys().is_empty());
+        assert_eq!(fx.sim().keys(other).len(), 1);
         fx.assert_no_changes().await;
     }
 }
@@ -90,23 +94,25 @@ async fn jwt_template_compares_as_json() {
         let fx = Fixture::new(&tf).await;
         let template = |t: &str| format!("  secret_jwt_template = {t}");
         fx.config(&key_config(
+            &fx,
             "template_key",
             &template(r#"jsonencode({ role = "service_role", tier = "gold" })"#),
         ));
         fx.apply().await;
         assert_eq!(
-            fx.sim.keys(PROJECT)[0].secret_jwt_template,
+            fx.keys()[0].secret_jwt_template,
             Some(json!({"role": "service_role", "tier": "gold"}))
         );
         fx.assert_no_changes().await;
         // The same object spelled differently: nothing to do.
         fx.config(&key_config(
+            &fx,
             "template_key",
             &template(r#""{ \"tier\": \"gold\",   \"role\": \"service_role\" }""#),
         ));
         fx.assert_no_changes().await;
         // Removing it plans the default, known at plan time.
-        fx.config(&key_config("template_key", ""));
+        fx.config(&key_config(&fx, "template_key", ""));
         let plan = fx.plan().await;
         assert_eq!(actions(&plan)[0].1, vec!["update"]);
         assert_eq!(
@@ -115,7 +121,7 @@ async fn jwt_template_compares_as_json() {
         );
         fx.apply().await;
         assert_eq!(
-            fx.sim.keys(PROJECT)[0].secret_jwt_template,
+            fx.keys()[0].secret_jwt_template,
             Some(json!({"role": "service_role"}))
         );
         fx.assert_no_changes().await;
@@ -126,9 +132,9 @@ async fn jwt_template_compares_as_json() {
 async fn deletion_outside_terraform_plans_a_create() {
     for tf in terraform::all() {
         let fx = Fixture::new(&tf).await;
-        fx.config(&key_config("doomed_key", ""));
+        fx.config(&key_config(&fx, "doomed_key", ""));
         fx.apply().await;
-        let id = fx.sim.keys(PROJECT)[0].id.clone();
+        let id = fx.keys()[0].id.clone();
         steps::deleted_outside_terraform_is_created_again(&fx, &KEY, &id).await;
     }
 }
@@ -137,9 +143,10 @@ async fn deletion_outside_terraform_plans_a_create() {
 async fn a_wrong_token_or_endpoint_never_removes_keys_from_state() {
     for tf in terraform::all() {
         let mut fx = Fixture::new(&tf).await;
-        fx.config(&key_config("kept_key", ""));
+        fx.config(&key_config(&fx, "kept_key", ""));
         fx.apply().await;
-        let base = fx.sim.base_url();
+        let base = fx.endpoint();
+        let token = fx.token();
         for (key, value, expect) in [
             (
                 "SUPABASE_ACCESS_TOKEN",
@@ -153,7 +160,7 @@ async fn a_wrong_token_or_endpoint_never_removes_keys_from_state() {
             ),
         ] {
             let saved = if key == "SUPABASE_ACCESS_TOKEN" {
-                support::acceptance::TOKEN.to_string()
+                token.clone()
             } else {
                 base.clone()
             };
@@ -169,7 +176,10 @@ async fn a_wrong_token_or_endpoint_never_removes_keys_from_state() {
             );
             fx.set_env(key, &saved);
             let state = fx.state().await;
-            assert_eq!(resource(&state, ADDR)["values"]["name"], "kept_key");
+            assert_eq!(
+                resource(&state, ADDR)["values"]["name"],
+                fx.name("kept_key")
+            );
         }
         fx.assert_no_changes().await;
     }
@@ -185,7 +195,7 @@ async fn invalid_names_fail_validate_with_the_attribute_and_no_requests() {
             ("1digit", "^[a-z_][a-z0-9_]+$"),
             ("anon", "reserved"),
         ] {
-            fx.config(&key_config(name, ""));
+            fx.config(&KEY.config(&fx, name, ""));
             let output = fx.run(&["validate", "-json"]).await;
             assert!(!output.status.success(), "{name} passed validate");
             let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
@@ -197,7 +207,7 @@ async fn invalid_names_fail_validate_with_the_attribute_and_no_requests() {
                 "{diag:#}"
             );
         }
-        let bad_ref = key_config("good_name", "").replace(PROJECT, "ABC");
+        let bad_ref = key_config(&fx, "good_name", "").replace(fx.project(), "ABC");
         fx.config(&bad_ref);
         let output = fx.run(&["validate", "-no-color"]).await;
         assert!(
@@ -216,13 +226,15 @@ async fn unknown_project_ref_plans_without_api_requests() {
         fx.config(&format!(
             r#"provider "supabase" {{}}
 resource "terraform_data" "project" {{
-  input = "{PROJECT}"
+  input = "{project}"
 }}
 resource "supabase_secret_api_key" "backend" {{
   project_ref = terraform_data.project.output
-  name        = "later_key"
+  name        = "{name}"
 }}
-"#
+"#,
+            project = fx.project(),
+            name = fx.name("later_key"),
         ));
         if !tf.at_least((1, 4, 0)) {
             terraform::skip(&tf, "terraform_data needs Terraform 1.4 or later");
@@ -236,7 +248,7 @@ resource "supabase_secret_api_key" "backend" {{
             fx.requests()
         );
         fx.apply().await;
-        assert_eq!(fx.sim.keys(PROJECT).len(), 1);
+        assert_eq!(fx.keys().len(), 1);
         fx.assert_no_changes().await;
     }
 }
@@ -249,8 +261,10 @@ resource "supabase_secret_api_key" "backend" {{
 #[tokio::test]
 async fn a_mistyped_project_ref_fails_the_plan_when_the_configuration_has_keys_in_state() {
     for tf in terraform::all() {
-        let fx = Fixture::new(&tf).await;
-        let existing = key_config("existing_key", "");
+        let Some(fx) = Fixture::sim_only(&tf, SimOnly::Holds).await else {
+            continue;
+        };
+        let existing = key_config(&fx, "existing_key", "");
         fx.config(&existing);
         fx.apply().await;
         let typo = "aaaaaaaaaaaaaaaaaaaa";
@@ -265,17 +279,17 @@ resource "supabase_secret_api_key" "typo" {{
         // Terraform plans the new key alongside the refresh of the one in state; hold the new
         // key's project check until that refresh has listed its project, as it usually has by
         // then, so the plan is surely one that read state.
-        let typo_list = fx.sim.hold(RequestMatcher::new(
+        let typo_list = fx.sim().hold(RequestMatcher::new(
             http::Method::GET,
             &format!("/v1/projects/{typo}/api-keys"),
         ));
-        let lists_before = list_requests(&fx.requests(), PROJECT);
+        let lists_before = list_requests(&fx.requests(), fx.project());
         let (output, ()) = tokio::join!(fx.run(&["plan", "-input=false", "-no-color"]), async {
             typo_list.wait_held(1).await;
             wait::until(
                 "the plan's refresh of the key in state",
                 std::time::Duration::from_secs(30),
-                || list_requests(&fx.requests(), PROJECT) > lists_before,
+                || list_requests(&fx.requests(), fx.project()) > lists_before,
             )
             .await;
             typo_list.release_all();
@@ -297,7 +311,7 @@ resource "supabase_secret_api_key" "typo" {{
 async fn an_unmanaged_key_with_the_same_name_fails_before_any_post() {
     for tf in terraform::all() {
         let fx = Fixture::new(&tf).await;
-        let existing = fx.sim.seed_key(PROJECT, KeySeed::secret("taken_name"));
+        let existing = fx.seed_key(KeySeed::secret(&fx.name("taken_name")));
         let apply = ["apply", "-auto-approve", "-input=false", "-no-color"];
         steps::taken_name_fails(&fx, &KEY, &existing, &apply).await;
     }
@@ -307,11 +321,11 @@ async fn an_unmanaged_key_with_the_same_name_fails_before_any_post() {
 async fn import_by_id_and_by_name_reveals_once() {
     for tf in terraform::all() {
         let fx = Fixture::new(&tf).await;
-        let seeded = fx.sim.seed_key(PROJECT, KeySeed::secret("imported_key"));
-        fx.config(&key_config("imported_key", ""));
+        let seeded = fx.seed_key(KeySeed::secret(&fx.name("imported_key")));
+        fx.config(&key_config(&fx, "imported_key", ""));
         let import_ids = [
-            format!("{PROJECT}/{}", seeded.id),
-            format!("{PROJECT}/imported_key"),
+            format!("{}/{}", fx.project(), seeded.id),
+            format!("{}/{}", fx.project(), seeded.name),
         ];
         // One reveal per import: the helper counts them.
         steps::import_each(&fx, &KEY, &seeded, &import_ids).await;
@@ -322,21 +336,26 @@ async fn import_by_id_and_by_name_reveals_once() {
 async fn import_errors_say_what_is_wrong() {
     for tf in terraform::all() {
         let fx = Fixture::new(&tf).await;
-        let publishable = fx.sim.seed_key(PROJECT, KeySeed::publishable("public_key"));
-        let a = fx.sim.seed_key(PROJECT, KeySeed::secret("twin"));
-        fx.config(&key_config("twin", ""));
+        let publishable = fx.seed_key(KeySeed::publishable(&fx.name("public_key")));
+        fx.seed_key(KeySeed::secret(&fx.name("twin")));
+        fx.config(&key_config(&fx, "twin", ""));
+        let project = fx.project();
+        // Each import is refused before anything is revealed or written (the legacy keys are
+        // refused by their names, never looked up).
         let cases = [
             (
-                format!("{PROJECT}/{}", publishable.id),
+                format!("{project}/{}", publishable.id),
                 "is a publishable key",
             ),
-            (format!("{PROJECT}/anon"), "legacy"),
-            (format!("{PROJECT}/service_role"), "legacy"),
+            (format!("{project}/anon"), "legacy"),
+            (format!("{project}/service_role"), "legacy"),
             ("not-an-id".to_string(), "<project_ref>/<key id>"),
-            (format!("{PROJECT}/missing_key"), "no secret key named"),
+            (
+                format!("{project}/{}", fx.name("missing_key")),
+                "no secret key named",
+            ),
         ];
         steps::import_fails_saying(&fx, &KEY, &cases).await;
-        let _ = a;
     }
 }
 
@@ -347,17 +366,19 @@ async fn importing_a_name_several_keys_share_lists_their_ids() {
             unique_names: false,
             ..Default::default()
         };
-        let fx = Fixture::with_config(&tf, config).await;
-        let first = fx.sim.seed_key(PROJECT, KeySeed::secret("twin"));
-        let second = fx.sim.seed_key(PROJECT, KeySeed::secret("twin"));
-        fx.config(&key_config("twin", ""));
+        let Some(fx) = Fixture::sim_only_with(&tf, SimOnly::DuplicateNames, config).await else {
+            continue;
+        };
+        let first = fx.seed_key(KeySeed::secret("twin"));
+        let second = fx.seed_key(KeySeed::secret("twin"));
+        fx.config(&key_config(&fx, "twin", ""));
         let output = fx
             .run(&[
                 "import",
                 "-input=false",
                 "-no-color",
                 ADDR,
-                &format!("{PROJECT}/twin"),
+                &format!("{}/twin", fx.project()),
             ])
             .await;
         assert!(!output.status.success());
@@ -374,8 +395,10 @@ async fn importing_a_name_several_keys_share_lists_their_ids() {
 async fn tokens_that_cannot_read_secrets_leave_no_key_and_name_the_permission() {
     for tf in terraform::all() {
         for denial in REVEAL_DENIALS {
-            let fx = Fixture::without_secret_read(&tf, denial).await;
-            fx.config(&key_config("denied_key", ""));
+            let Some(fx) = Fixture::without_secret_read(&tf, denial).await else {
+                break;
+            };
+            fx.config(&key_config(&fx, "denied_key", ""));
             let output = fx
                 .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
                 .await;
@@ -388,10 +411,7 @@ async fn tokens_that_cannot_read_secrets_leave_no_key_and_name_the_permission() 
             ] {
                 assert!(text.contains(name), "{denial:?}: {text}");
             }
-            assert!(
-                fx.sim.keys(PROJECT).is_empty(),
-                "{denial:?}: a key was left behind"
-            );
+            assert!(fx.keys().is_empty(), "{denial:?}: a key was left behind");
             let state = fx.state().await;
             assert!(state["values"]["root_module"]["resources"]
                 .as_array()
@@ -407,14 +427,16 @@ async fn an_ambiguous_create_leaves_exactly_one_key() {
             FaultAction::CommitThenDrop,
             FaultAction::CommitThenStatus(502),
         ] {
-            let fx = Fixture::new(&tf).await;
-            fx.sim.add_fault(FaultRule::once(
+            let Some(fx) = Fixture::sim_only(&tf, SimOnly::FaultInjection).await else {
+                break;
+            };
+            fx.sim().add_fault(FaultRule::once(
                 RequestMatcher::new(http::Method::POST, "/v1/projects/*/api-keys"),
                 action.clone(),
             ));
-            fx.config(&key_config("ambiguous_key", ""));
+            fx.config(&key_config(&fx, "ambiguous_key", ""));
             fx.apply().await;
-            let keys = fx.sim.keys(PROJECT);
+            let keys = fx.keys();
             assert_eq!(keys.len(), 1, "{action:?}");
             assert_eq!(
                 fx.count("POST"),
@@ -435,10 +457,12 @@ async fn a_project_created_in_the_same_apply_is_waited_for() {
             terraform::skip(&tf, "terraform_data needs Terraform 1.4 or later");
             continue;
         }
-        let fx = Fixture::new(&tf).await;
+        let Some(fx) = Fixture::sim_only(&tf, SimOnly::FaultInjection).await else {
+            continue;
+        };
         // The project answers 404 twice while it "provisions": to the check Terraform's final
         // plan makes once the ref is known, and to the first create.
-        fx.sim.add_fault(FaultRule::times(
+        fx.sim().add_fault(FaultRule::times(
             RequestMatcher::any_method("/v1/projects/*/api-keys"),
             2,
             FaultAction::Status(404),
@@ -446,16 +470,17 @@ async fn a_project_created_in_the_same_apply_is_waited_for() {
         fx.config(&format!(
             r#"provider "supabase" {{}}
 resource "terraform_data" "project" {{
-  input = "{PROJECT}"
+  input = "{project}"
 }}
 resource "supabase_secret_api_key" "backend" {{
   project_ref = terraform_data.project.output
   name        = "fresh_project_key"
 }}
-"#
+"#,
+            project = fx.project(),
         ));
         fx.apply().await;
-        assert_eq!(fx.sim.keys(PROJECT).len(), 1);
+        assert_eq!(fx.keys().len(), 1);
         assert_eq!(fx.count("POST"), 2, "a 404, then the create");
         fx.assert_no_changes().await;
     }
@@ -468,17 +493,19 @@ async fn works_over_https_with_a_private_ca() {
             https: true,
             ..Default::default()
         };
-        let mut fx = Fixture::with_config(&tf, config).await;
+        let Some(mut fx) = Fixture::sim_only_with(&tf, SimOnly::Configuration, config).await else {
+            continue;
+        };
         let ca = fx.work.config_dir().join("..").join("ca.pem");
-        std::fs::write(&ca, fx.sim.ca_pem().expect("https mode has a CA")).expect("write CA");
+        std::fs::write(&ca, fx.sim().ca_pem().expect("https mode has a CA")).expect("write CA");
         fx.set_env("SSL_CERT_FILE", ca.to_str().expect("utf-8 path"));
-        assert!(fx.sim.base_url().starts_with("https://"));
-        fx.config(&key_config("tls_key", ""));
+        assert!(fx.sim().base_url().starts_with("https://"));
+        fx.config(&key_config(&fx, "tls_key", ""));
         fx.apply().await;
         let state = fx.state().await;
         assert_eq!(
             resource(&state, ADDR)["values"]["api_key"],
-            fx.sim.keys(PROJECT)[0].api_key
+            fx.keys()[0].api_key
         );
         fx.assert_no_changes().await;
         fx.destroy().await;

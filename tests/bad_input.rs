@@ -17,7 +17,8 @@ use std::path::Path;
 
 use serde_json::{json, Value as Json};
 use supabase_simulator::{FaultAction, FaultRule, KeyPatch, KeySeed, RequestMatcher};
-use support::acceptance::{folded, resource, stderr, Fixture, PROJECT};
+use support::acceptance::{folded, resource, stderr, Fixture};
+use support::backend::SimOnly;
 use support::terraform::{self, text};
 
 const ADDR: &str = "supabase_secret_api_key.backend";
@@ -90,19 +91,23 @@ struct BadValue {
     detail: &'static str,
 }
 
+/// A bad value of one of the key's arguments, the others good (in the fixture's project, named
+/// with [`Fixture::name`]).
 fn resource_case(
+    fx: &Fixture,
     what: &'static str,
     attribute: &'static str,
     value: &str,
     summary: &'static str,
     detail: &'static str,
 ) -> BadValue {
+    let good_name = fx.name("good_name");
     let args = match attribute {
-        "name" => resource_args(PROJECT, value, ""),
-        "project_ref" => resource_args(value, "good_name", ""),
+        "name" => resource_args(fx.project(), value, ""),
+        "project_ref" => resource_args(value, &good_name, ""),
         "secret_jwt_template" => resource_args(
-            PROJECT,
-            "good_name",
+            fx.project(),
+            &good_name,
             &format!("  secret_jwt_template = {value}"),
         ),
         other => unreachable!("{other}"),
@@ -118,7 +123,9 @@ fn resource_case(
     }
 }
 
+/// A bad value of one of the provider's arguments, with a good key.
 fn provider_case(
+    fx: &Fixture,
     what: &'static str,
     attribute: &'static str,
     value: &str,
@@ -130,7 +137,7 @@ fn provider_case(
         attribute,
         marker: format!("\"{value}\""),
         provider_args: format!("  {attribute} = \"{value}\""),
-        resource_args: resource_args(PROJECT, "good_name", ""),
+        resource_args: resource_args(fx.project(), &fx.name("good_name"), ""),
         summary,
         detail,
     }
@@ -178,101 +185,114 @@ async fn assert_validate_rejects(fx: &Fixture, case: &BadValue) -> u64 {
 #[tokio::test]
 async fn invalid_resource_arguments_fail_validate_on_their_line_without_requests() {
     let long = "a".repeat(65);
-    let cases = [
-        resource_case(
-            "name too short",
-            "name",
-            "abc",
-            "Invalid API key name",
-            "4 to 64",
-        ),
-        resource_case(
-            "name too long",
-            "name",
-            &long,
-            "Invalid API key name",
-            "4 to 64",
-        ),
-        resource_case(
-            "uppercase name",
-            "name",
-            "Upper_case",
-            "Invalid API key name",
-            "^[a-z_][a-z0-9_]+$",
-        ),
-        resource_case(
-            "name with a leading digit",
-            "name",
-            "1digit_name",
-            "Invalid API key name",
-            "^[a-z_][a-z0-9_]+$",
-        ),
-        resource_case(
-            "reserved name anon",
-            "name",
-            "anon",
-            "Invalid API key name",
-            "reserved",
-        ),
-        resource_case(
-            "reserved name service_role",
-            "name",
-            "service_role",
-            "Invalid API key name",
-            "reserved",
-        ),
-        resource_case(
-            "project_ref too short",
-            "project_ref",
-            "abcdefghijklmnopqrs",
-            "Invalid project reference",
-            "exactly 20 lowercase letters",
-        ),
-        resource_case(
-            "project_ref too long",
-            "project_ref",
-            "abcdefghijklmnopqrstu",
-            "Invalid project reference",
-            "exactly 20 lowercase letters",
-        ),
-        resource_case(
-            "uppercase project_ref",
-            "project_ref",
-            "ABCDEFGHIJKLMNOPQRST",
-            "Invalid project reference",
-            "exactly 20 lowercase letters",
-        ),
-        resource_case(
-            "template that is not JSON",
-            "secret_jwt_template",
-            r#""role: service_role""#,
-            "Invalid secret_jwt_template",
-            "not valid JSON",
-        ),
-        resource_case(
-            "template that is not an object",
-            "secret_jwt_template",
-            r#"jsonencode(["service_role"])"#,
-            "Invalid secret_jwt_template",
-            "must be a JSON object",
-        ),
-        resource_case(
-            "template whose role is not a string",
-            "secret_jwt_template",
-            "jsonencode({ role = 1 })",
-            "Invalid secret_jwt_template",
-            "\"role\" must be a string",
-        ),
-        resource_case(
-            "template without a role",
-            "secret_jwt_template",
-            "jsonencode({ tier = \"gold\" })",
-            "Invalid secret_jwt_template",
-            "must name a \"role\"",
-        ),
-    ];
     for tf in terraform::all() {
         let fx = Fixture::new(&tf).await;
+        let cases = [
+            resource_case(
+                &fx,
+                "name too short",
+                "name",
+                "abc",
+                "Invalid API key name",
+                "4 to 64",
+            ),
+            resource_case(
+                &fx,
+                "name too long",
+                "name",
+                &long,
+                "Invalid API key name",
+                "4 to 64",
+            ),
+            resource_case(
+                &fx,
+                "uppercase name",
+                "name",
+                "Upper_case",
+                "Invalid API key name",
+                "^[a-z_][a-z0-9_]+$",
+            ),
+            resource_case(
+                &fx,
+                "name with a leading digit",
+                "name",
+                "1digit_name",
+                "Invalid API key name",
+                "^[a-z_][a-z0-9_]+$",
+            ),
+            resource_case(
+                &fx,
+                "reserved name anon",
+                "name",
+                "anon",
+                "Invalid API key name",
+                "reserved",
+            ),
+            resource_case(
+                &fx,
+                "reserved name service_role",
+                "name",
+                "service_role",
+                "Invalid API key name",
+                "reserved",
+            ),
+            resource_case(
+                &fx,
+                "project_ref too short",
+                "project_ref",
+                "abcdefghijklmnopqrs",
+                "Invalid project reference",
+                "exactly 20 lowercase letters",
+            ),
+            resource_case(
+                &fx,
+                "project_ref too long",
+                "project_ref",
+                "abcdefghijklmnopqrstu",
+                "Invalid project reference",
+                "exactly 20 lowercase letters",
+            ),
+            resource_case(
+                &fx,
+                "uppercase project_ref",
+                "project_ref",
+                "ABCDEFGHIJKLMNOPQRST",
+                "Invalid project reference",
+                "exactly 20 lowercase letters",
+            ),
+            resource_case(
+                &fx,
+                "template that is not JSON",
+                "secret_jwt_template",
+                r#""role: service_role""#,
+                "Invalid secret_jwt_template",
+                "not valid JSON",
+            ),
+            resource_case(
+                &fx,
+                "template that is not an object",
+                "secret_jwt_template",
+                r#"jsonencode(["service_role"])"#,
+                "Invalid secret_jwt_template",
+                "must be a JSON object",
+            ),
+            resource_case(
+                &fx,
+                "template whose role is not a string",
+                "secret_jwt_template",
+                "jsonencode({ role = 1 })",
+                "Invalid secret_jwt_template",
+                "\"role\" must be a string",
+            ),
+            resource_case(
+                &fx,
+                "template without a role",
+                "secret_jwt_template",
+                "jsonencode({ tier = \"gold\" })",
+                "Invalid secret_jwt_template",
+                "must name a \"role\"",
+            ),
+        ];
         for case in &cases {
             let line = assert_validate_rejects(&fx, case).await;
             // A plan stops at the same check, before any request, naming the resource and
@@ -301,52 +321,58 @@ async fn invalid_resource_arguments_fail_validate_on_their_line_without_requests
 
 #[tokio::test]
 async fn invalid_provider_arguments_fail_before_any_request() {
-    let cases = [
-        provider_case(
-            "empty access_token",
-            "access_token",
-            "",
-            "Empty access token",
-            "`access_token` is empty",
-        ),
-        provider_case(
-            "whitespace access_token",
-            "access_token",
-            "   ",
-            "Empty access token",
-            "`access_token` is empty",
-        ),
-        provider_case(
-            "endpoint without a scheme",
-            "endpoint",
-            "api.supabase.com",
-            "Invalid Supabase API endpoint",
-            "is not a URL",
-        ),
-        provider_case(
-            "endpoint with a bad port",
-            "endpoint",
-            "https://api.supabase.com:99999",
-            "Invalid Supabase API endpoint",
-            "invalid port number",
-        ),
-        provider_case(
-            "endpoint with a query",
-            "endpoint",
-            "https://api.supabase.com/?project=abcdefghijklmnopqrst",
-            "Invalid Supabase API endpoint",
-            "has a query or fragment",
-        ),
-        provider_case(
-            "endpoint with another scheme",
-            "endpoint",
-            "ftp://api.supabase.com",
-            "Invalid Supabase API endpoint",
-            "not http or https",
-        ),
-    ];
     for tf in terraform::all() {
         let fx = Fixture::new(&tf).await;
+        let cases = [
+            provider_case(
+                &fx,
+                "empty access_token",
+                "access_token",
+                "",
+                "Empty access token",
+                "`access_token` is empty",
+            ),
+            provider_case(
+                &fx,
+                "whitespace access_token",
+                "access_token",
+                "   ",
+                "Empty access token",
+                "`access_token` is empty",
+            ),
+            provider_case(
+                &fx,
+                "endpoint without a scheme",
+                "endpoint",
+                "api.supabase.com",
+                "Invalid Supabase API endpoint",
+                "is not a URL",
+            ),
+            provider_case(
+                &fx,
+                "endpoint with a bad port",
+                "endpoint",
+                "https://api.supabase.com:99999",
+                "Invalid Supabase API endpoint",
+                "invalid port number",
+            ),
+            provider_case(
+                &fx,
+                "endpoint with a query",
+                "endpoint",
+                "https://api.supabase.com/?project=abcdefghijklmnopqrst",
+                "Invalid Supabase API endpoint",
+                "has a query or fragment",
+            ),
+            provider_case(
+                &fx,
+                "endpoint with another scheme",
+                "endpoint",
+                "ftp://api.supabase.com",
+                "Invalid Supabase API endpoint",
+                "not http or https",
+            ),
+        ];
         for case in &cases {
             // Terraform validates a provider block only when a resource uses the provider; the
             // configuration has one, so `validate` already rejects the value.
@@ -394,8 +420,9 @@ fn assert_log_has_no_panic(what: &str, path: &Path) {
     }
 }
 
-fn key_config(name: &str) -> String {
-    config("", &resource_args(PROJECT, name, ""))
+/// The key `name` ([`Fixture::name`] of it) in the fixture's project.
+fn key_config(fx: &Fixture, name: &str) -> String {
+    config("", &resource_args(fx.project(), &fx.name(name), ""))
 }
 
 #[tokio::test]
@@ -419,20 +446,22 @@ async fn bad_answers_to_a_refresh_are_clear_errors_and_keep_the_key() {
         ),
     ];
     for tf in terraform::all() {
-        let mut fx = Fixture::new(&tf).await;
+        let Some(mut fx) = Fixture::sim_only(&tf, SimOnly::FaultInjection).await else {
+            continue;
+        };
         let log = fx.work.root().join("bad-answers.log");
         log_to(&mut fx, &log);
-        fx.config(&key_config("refreshed_key"));
+        fx.config(&key_config(&fx, "refreshed_key"));
         fx.apply().await;
-        let key = fx.sim.keys(PROJECT)[0].clone();
+        let key = fx.keys()[0].clone();
         for (what, action, expect) in &cases {
             let what = format!("terraform {}, {what}", tf.version_string());
-            fx.sim.add_fault(FaultRule::always(
+            fx.sim().add_fault(FaultRule::always(
                 RequestMatcher::new(http::Method::GET, keys_route),
                 action.clone(),
             ));
             let output = fx.run(&["plan", "-input=false", "-no-color"]).await;
-            fx.sim.clear_faults();
+            fx.sim().clear_faults();
             assert!(!output.status.success(), "{what}: plan succeeded");
             let shown = folded(&stderr(&output));
             assert!(
@@ -448,7 +477,7 @@ async fn bad_answers_to_a_refresh_are_clear_errors_and_keep_the_key() {
                 "{what}: the key left the state"
             );
         }
-        assert_eq!(fx.sim.keys(PROJECT).len(), 1);
+        assert_eq!(fx.keys().len(), 1);
         fx.assert_no_changes().await;
         assert_log_has_no_panic(&format!("terraform {}", tf.version_string()), &log);
     }
@@ -457,10 +486,13 @@ async fn bad_answers_to_a_refresh_are_clear_errors_and_keep_the_key() {
 #[tokio::test]
 async fn fields_of_the_wrong_type_are_named_without_a_panic() {
     for tf in terraform::all() {
-        let mut fx = Fixture::new(&tf).await;
+        // Stores keys the API would never hold (a template that is not an object, an empty name).
+        let Some(mut fx) = Fixture::sim_only(&tf, SimOnly::MalformedData).await else {
+            continue;
+        };
         let log = fx.work.root().join("wrong-types.log");
         log_to(&mut fx, &log);
-        fx.config(&key_config("typed_key"));
+        fx.config(&key_config(&fx, "typed_key"));
         fx.apply().await;
         // Keys stored outside Terraform that the list answer carries as they are, one at a
         // time: a template that is a string, not an object, and an empty name.
@@ -469,14 +501,14 @@ async fn fields_of_the_wrong_type_are_named_without_a_panic() {
                 "a template that is a string",
                 KeySeed {
                     secret_jwt_template: Some(json!("service_role")),
-                    ..KeySeed::secret("stray_key")
+                    ..KeySeed::secret(&fx.name("stray_key"))
                 },
                 None,
                 "field `secret_jwt_template` is a string, not an object",
             ),
             (
                 "an empty name",
-                KeySeed::secret("nameless_key"),
+                KeySeed::secret(&fx.name("nameless_key")),
                 Some(KeyPatch {
                     name: Some(String::new()),
                     ..KeyPatch::default()
@@ -486,16 +518,18 @@ async fn fields_of_the_wrong_type_are_named_without_a_panic() {
         ];
         for (what, seed, patch, expect) in cases {
             let what = format!("terraform {}, {what}", tf.version_string());
-            let stray = fx.sim.seed_key(PROJECT, seed);
+            let stray = fx.seed_key(seed);
             if let Some(patch) = patch {
-                fx.sim
-                    .update_key_out_of_band(PROJECT, &stray.id, patch)
+                fx.sim()
+                    .update_key_out_of_band(fx.project(), &stray.id, patch)
                     .expect("the stray key exists");
             }
             // A refresh of the managed key, and the check a new key's plan makes.
             fx.config(&format!(
-                "{}\nresource \"supabase_secret_api_key\" \"second\" {{\n  project_ref = \"{PROJECT}\"\n  name        = \"second_key\"\n}}\n",
-                key_config("typed_key")
+                "{}\nresource \"supabase_secret_api_key\" \"second\" {{\n  project_ref = \"{}\"\n  name        = \"{}\"\n}}\n",
+                key_config(&fx, "typed_key"),
+                fx.project(),
+                fx.name("second_key"),
             ));
             let output = fx.run(&["plan", "-input=false", "-no-color"]).await;
             assert!(!output.status.success(), "{what}: plan succeeded");
@@ -511,9 +545,12 @@ async fn fields_of_the_wrong_type_are_named_without_a_panic() {
                 1,
                 "{what}: only the first key was created"
             );
-            assert!(fx.sim.delete_key_out_of_band(PROJECT, &stray.id));
+            assert!(fx.delete_key_out_of_band(&stray.id));
             let state = fx.state().await;
-            assert_eq!(resource(&state, ADDR)["values"]["name"], "typed_key");
+            assert_eq!(
+                resource(&state, ADDR)["values"]["name"],
+                fx.name("typed_key")
+            );
         }
         assert_log_has_no_panic(&format!("terraform {}", tf.version_string()), &log);
     }
@@ -533,15 +570,17 @@ async fn bad_answers_to_a_create_are_reconciled_to_exactly_one_key() {
     for tf in terraform::all() {
         for (what, action, posts) in &cases {
             let what = format!("terraform {}, {what}", tf.version_string());
-            let mut fx = Fixture::new(&tf).await;
+            let Some(mut fx) = Fixture::sim_only(&tf, SimOnly::FaultInjection).await else {
+                break;
+            };
             let log = fx.work.root().join("create.log");
             log_to(&mut fx, &log);
-            fx.sim.add_fault(FaultRule::once(
+            fx.sim().add_fault(FaultRule::once(
                 RequestMatcher::new(http::Method::POST, "/v1/projects/*/api-keys"),
                 action.clone(),
             ));
             fx.set_env("SUPABASE_REQUEST_TIMEOUT", "1s");
-            fx.config(&key_config("ambiguous_key"));
+            fx.config(&key_config(&fx, "ambiguous_key"));
             if *posts == 2 {
                 let output = fx
                     .run(&["apply", "-auto-approve", "-input=false", "-no-color"])
@@ -557,11 +596,11 @@ async fn bad_answers_to_a_create_are_reconciled_to_exactly_one_key() {
                     "{what}: {said}"
                 );
                 assert_eq!(fx.count("POST"), 1, "{what}: never sent twice");
-                assert!(fx.sim.keys(PROJECT).is_empty(), "{what}");
+                assert!(fx.keys().is_empty(), "{what}");
             }
             let output = fx.apply().await;
             assert_no_panic(&what, &[&text(&output.stdout), &stderr(&output)]);
-            let keys = fx.sim.keys(PROJECT);
+            let keys = fx.keys();
             assert_eq!(keys.len(), 1, "{what}: keys on the server: {keys:?}");
             assert_eq!(
                 fx.count("POST"),
@@ -586,15 +625,18 @@ async fn bad_answers_to_a_create_are_reconciled_to_exactly_one_key() {
 async fn bad_answers_to_an_update_or_a_delete_are_clear_errors_and_converge() {
     let key_route = "/v1/projects/*/api-keys/*";
     for tf in terraform::all() {
-        let mut fx = Fixture::new(&tf).await;
+        let Some(mut fx) = Fixture::sim_only(&tf, SimOnly::FaultInjection).await else {
+            continue;
+        };
         let log = fx.work.root().join("update-delete.log");
         log_to(&mut fx, &log);
+        let (project, name) = (fx.project().to_string(), fx.name("patched_key"));
         let described = |description: &str| {
             config(
                 "",
                 &resource_args(
-                    PROJECT,
-                    "patched_key",
+                    &project,
+                    &name,
                     &format!("  description = \"{description}\""),
                 ),
             )
@@ -609,12 +651,12 @@ async fn bad_answers_to_an_update_or_a_delete_are_clear_errors_and_converge() {
         ] {
             let what = format!("terraform {}, {what}", tf.version_string());
             fx.config(&described(&format!("after {what}")));
-            fx.sim.add_fault(FaultRule::always(
+            fx.sim().add_fault(FaultRule::always(
                 RequestMatcher::new(http::Method::PATCH, key_route),
                 action.clone(),
             ));
             let output = fx.run(&apply).await;
-            fx.sim.clear_faults();
+            fx.sim().clear_faults();
             assert!(!output.status.success(), "{what}: the update succeeded");
             let shown = folded(&stderr(&output));
             for expect in [
@@ -626,7 +668,7 @@ async fn bad_answers_to_an_update_or_a_delete_are_clear_errors_and_converge() {
             assert_no_panic(&what, &[&text(&output.stdout), &stderr(&output)]);
             // Whether or not the server made the change, the next apply gets there.
             fx.apply().await;
-            let keys = fx.sim.keys(PROJECT);
+            let keys = fx.keys();
             assert_eq!(keys.len(), 1, "{what}");
             assert_eq!(
                 keys[0].description.as_deref(),
@@ -639,12 +681,12 @@ async fn bad_answers_to_an_update_or_a_delete_are_clear_errors_and_converge() {
             ("truncated JSON", FaultAction::TruncatedBody),
         ] {
             let what = format!("terraform {}, delete, {what}", tf.version_string());
-            fx.sim.add_fault(FaultRule::always(
+            fx.sim().add_fault(FaultRule::always(
                 RequestMatcher::new(http::Method::DELETE, key_route),
                 action,
             ));
             let output = fx.run(&destroy).await;
-            fx.sim.clear_faults();
+            fx.sim().clear_faults();
             assert!(!output.status.success(), "{what}: the destroy succeeded");
             let shown = folded(&stderr(&output));
             for expect in [
@@ -657,17 +699,17 @@ async fn bad_answers_to_an_update_or_a_delete_are_clear_errors_and_converge() {
             let state = fx.state().await;
             assert_eq!(
                 resource(&state, ADDR)["values"]["name"],
-                "patched_key",
+                *name,
                 "{what}: a failed delete keeps the key in state"
             );
             // Whether or not the server deleted it (a truncated answer did), the next destroy
             // gets there; then the key is made again for the next case.
             fx.destroy().await;
-            assert!(fx.sim.keys(PROJECT).is_empty(), "{what}");
+            assert!(fx.keys().is_empty(), "{what}");
             fx.apply().await;
         }
         fx.destroy().await;
-        assert!(fx.sim.keys(PROJECT).is_empty());
+        assert!(fx.keys().is_empty());
         assert_log_has_no_panic(&format!("terraform {}", tf.version_string()), &log);
     }
 }

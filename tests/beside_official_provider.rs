@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::acceptance::{resource, Fixture, PROJECT};
+use support::acceptance::{resource, Fixture};
 use support::terraform::{self, SOURCE_ADDRESS};
 
 const ADDR: &str = "supabase_secret_api_key.backend";
@@ -24,8 +24,9 @@ const ADDR: &str = "supabase_secret_api_key.backend";
 /// installed, and with dev_overrides (which never runs `terraform init`) every provider a
 /// configuration requires must be overridden or already installed. Only the source address
 /// decides which binary runs, and the work dir's dev_overrides maps our source address, so the
-/// local name `supabasekeys` reaches the binary under test.
-fn config() -> String {
+/// local name `supabasekeys` reaches the binary under test. The key is `backend_key`
+/// ([`Fixture::name`] of it) in the fixture's project.
+fn config(fx: &Fixture) -> String {
     format!(
         r#"terraform {{
   required_version = ">= 1.0"
@@ -40,8 +41,8 @@ provider "supabasekeys" {{}}
 
 resource "supabase_secret_api_key" "backend" {{
   provider    = supabasekeys
-  project_ref = "{PROJECT}"
-  name        = "backend_key"
+  project_ref = "{project}"
+  name        = "{name}"
   description = "Managed beside the official provider"
 }}
 
@@ -49,7 +50,9 @@ output "backend_api_key" {{
   value     = supabase_secret_api_key.backend.api_key
   sensitive = true
 }}
-"#
+"#,
+        project = fx.project(),
+        name = fx.name("backend_key"),
     )
 }
 
@@ -59,7 +62,7 @@ async fn our_resources_run_under_another_local_name() {
         let version = tf.version_string();
         let fx = Fixture::new(&tf).await;
         // Not fx.config(): that adds a `supabase` requirement; this module has none.
-        fx.work.write("main.tf", &config());
+        fx.write("main.tf", &config(&fx));
 
         let validated = fx.ok(&["validate", "-json", "-no-color"]).await;
         let report: serde_json::Value =
@@ -74,7 +77,7 @@ async fn our_resources_run_under_another_local_name() {
         assert!(unexpected.is_empty(), "Terraform {version}: {report:#}");
 
         fx.apply().await;
-        let keys = fx.sim.keys(PROJECT);
+        let keys = fx.keys();
         assert_eq!(keys.len(), 1, "Terraform {version}: {keys:#?}");
 
         let state = fx.state().await;
@@ -127,13 +130,14 @@ variable "project_ref" {{
 
 resource "supabase_secret_api_key" "backend" {{
   project_ref = var.project_ref
-  name        = "backend_key"
+  name        = "{name}"
 }}
-"#
+"#,
+                name = fx.name("backend_key"),
             ),
         )
         .expect("write the module");
-        fx.work.write(
+        fx.write(
             "main.tf",
             &format!(
                 r#"terraform {{
@@ -148,13 +152,14 @@ provider "supabasekeys" {{}}
 
 module "keys" {{
   source      = "./modules/keys"
-  project_ref = "{PROJECT}"
+  project_ref = "{project}"
 
   providers = {{
     supabase = supabasekeys
   }}
 }}
-"#
+"#,
+                project = fx.project(),
             ),
         );
         // `terraform get` installs modules only (a local one here); providers stay with
@@ -163,7 +168,7 @@ module "keys" {{
         fx.ok(&["validate", "-no-color"]).await;
         fx.apply().await;
 
-        let keys = fx.sim.keys(PROJECT);
+        let keys = fx.keys();
         assert_eq!(keys.len(), 1, "Terraform {version}: {keys:#?}");
         let state = fx.state().await;
         let key = state["values"]["root_module"]["child_modules"]

@@ -7,8 +7,8 @@ mod support;
 
 use serde_json::json;
 use supabase_simulator::KeySeed;
-use support::acceptance::{actions, folded, resource, Fixture, PROJECT};
-use support::keys::{assert_holds_none, key_values};
+use support::acceptance::{actions, folded, resource, Fixture};
+use support::keys::assert_holds_none;
 use support::terraform;
 
 #[tokio::test]
@@ -25,13 +25,17 @@ async fn generated_configuration_imports_existing_keys_without_changes_or_secret
         let fx = Fixture::new(&tf).await;
         // One key as the dashboard makes it (no description, the default template), one with
         // every optional argument set.
-        let plain = fx.sim.seed_key(PROJECT, KeySeed::secret("plain_key"));
-        let mut seed = KeySeed::secret("worker_key").with_description("Queue worker, prod");
+        let plain = fx.seed_key(KeySeed::secret(&fx.name("plain_key")));
+        let mut seed =
+            KeySeed::secret(&fx.name("worker_key")).with_description("Queue worker, prod");
         seed.secret_jwt_template = Some(json!({"role": "service_role", "tier": "gold"}));
-        let worker = fx.sim.seed_key(PROJECT, seed);
+        let worker = fx.seed_key(seed);
         let imports = [
-            ("plain", format!("{PROJECT}/{}", plain.id)),
-            ("worker", format!("{PROJECT}/worker_key")),
+            ("plain", format!("{}/{}", fx.project(), plain.id)),
+            (
+                "worker",
+                format!("{}/{}", fx.project(), fx.name("worker_key")),
+            ),
         ];
         let blocks: String = imports
             .iter()
@@ -50,17 +54,17 @@ async fn generated_configuration_imports_existing_keys_without_changes_or_secret
 
         let generated = std::fs::read_to_string(fx.work.config_dir().join("generated.tf"))
             .expect("generated.tf was written");
-        assert_holds_none(&generated, &key_values(&fx.sim, PROJECT), "generated.tf");
+        assert_holds_none(&generated, &fx.key_values(), "generated.tf");
         let written = folded(&generated);
         for expected in [
-            "resource \"supabase_secret_api_key\" \"plain\"",
-            "name = \"plain_key\"",
-            "resource \"supabase_secret_api_key\" \"worker\"",
-            "description = \"Queue worker, prod\"",
-            "tier",
+            "resource \"supabase_secret_api_key\" \"plain\"".to_string(),
+            format!("name = \"{}\"", fx.name("plain_key")),
+            "resource \"supabase_secret_api_key\" \"worker\"".to_string(),
+            "description = \"Queue worker, prod\"".to_string(),
+            "tier".to_string(),
         ] {
             assert!(
-                written.contains(expected),
+                written.contains(&expected),
                 "Terraform {version}: generated.tf lacks {expected:?}:\n{generated}"
             );
         }
@@ -102,6 +106,6 @@ async fn generated_configuration_imports_existing_keys_without_changes_or_secret
             assert_eq!(values["api_key"], key.api_key, "Terraform {version}");
         }
         fx.assert_no_changes().await;
-        assert_eq!(fx.sim.keys(PROJECT), vec![plain, worker], "nothing changed");
+        assert_eq!(fx.keys(), vec![plain, worker], "nothing changed");
     }
 }

@@ -7,27 +7,30 @@ mod support;
 
 use serde_json::{json, Value as Json};
 use supabase_simulator::{KeySeed, Permissions, RevealDenial};
-use support::acceptance::{folded, resource, stderr, Fixture, PROJECT};
+use support::acceptance::{folded, resource, stderr, Fixture};
+use support::backend::SimOnly;
 use support::keys::{assert_holds_none, key_values, reveal_requests};
 use support::terraform;
 
 const READER: &str = "sbp_reader0000000000000000000000000000000";
 
-fn data_config(blocks: &[(&str, Option<&str>)]) -> String {
+/// One data source per block, each listing the fixture's project.
+fn data_config(fx: &Fixture, blocks: &[(&str, Option<&str>)]) -> String {
     let mut config = String::from("provider \"supabase\" {}\n");
     for (label, filter) in blocks {
         let filter = filter.map_or(String::new(), |t| format!("  type        = \"{t}\"\n"));
         config.push_str(&format!(
-            "\ndata \"supabase_api_keys\" \"{label}\" {{\n  project_ref = \"{PROJECT}\"\n{filter}}}\n"
+            "\ndata \"supabase_api_keys\" \"{label}\" {{\n  project_ref = \"{project}\"\n{filter}}}\n",
+            project = fx.project()
         ));
     }
     config
 }
 
-/// A fixture whose token may list keys and nothing else: no write, no secret read.
-async fn reader_fixture(tf: &terraform::Terraform) -> Fixture {
-    let mut fx = Fixture::new(tf).await;
-    fx.sim.add_token(
+/// Runs Terraform with a token that may list keys and nothing else: no write, no secret read
+/// (a second token: simulator only).
+fn use_reader_token(fx: &mut Fixture) {
+    fx.use_token(
         READER,
         Permissions {
             read: true,
@@ -35,7 +38,24 @@ async fn reader_fixture(tf: &terraform::Terraform) -> Fixture {
             secret_read: Err(RevealDenial::Forbidden),
         },
     );
-    fx.set_env("SUPABASE_ACCESS_TOKEN", READER);
+}
+
+/// A fixture whose token may only list keys, for a test that needs the simulator anyway (`why`
+/// names what else it needs); `None` in live mode.
+async fn reader_fixture(tf: &terraform::Terraform, why: SimOnly) -> Option<Fixture> {
+    let mut fx = Fixture::sim_only(tf, why).await?;
+    use_reader_token(&mut fx);
+    Some(fx)
+}
+
+/// A fixture whose token may only list keys on the simulator; live, the run's own token (a
+/// second token is the simulator's), for a test whose assertions do not rest on what the token
+/// may do.
+async fn portable_reader_fixture(tf: &terraform::Terraform) -> Fixture {
+    let mut fx = Fixture::new(tf).await;
+    if !fx.is_live() {
+        use_reader_token(&mut fx);
+    }
     fx
 }
 
@@ -64,16 +84,17 @@ async fn state_texts(fx: &Fixture) -> (Json, String) {
 #[tokio::test]
 async fn lists_every_key_as_sorted_metadata_without_reading_a_value() {
     for tf in terraform::all() {
-        let fx = reader_fixture(&tf).await;
+        // Lists the whole project, its legacy keys and their values included, and switches the
+        // legacy keys off; with a token that may only read.
+        let Some(fx) = reader_fixture(&tf, SimOnly::LegacyToggle).await else {
+            continue;
+        };
         // Seeded out of order: the list is sorted by type, name, then id.
-        let zeta = fx.sim.seed_key(
-            PROJECT,
-            KeySeed::secret("zeta_key").with_description("Last"),
-        );
-        let alpha = fx.sim.seed_key(PROJECT, KeySeed::secret("alpha_key"));
-        let public = fx.sim.seed_key(PROJECT, KeySeed::publishable("default"));
-        let default = fx.sim.seed_key(PROJECT, KeySeed::secret("default"));
-        fx.config(&data_config(&[("all", None)]));
+        let zeta = fx.seed_key(KeySeed::secret(&fx.name("zeta_key")).with_description("Last"));
+        let alpha = fx.seed_key(KeySeed::secret(&fx.name("alpha_key")));
+        let public = fx.seed_key(KeySeed::publishable(&fx.name("default")));
+        let default = fx.seed_key(KeySeed::secret(&fx.name("default")));
+        fx.config(&data_config(&fx, &[("all", None)]));
         fx.apply().await;
 
         let (state, file) = state_texts(&fx).await;
@@ -113,7 +134,7 @@ async fn lists_every_key_as_sorted_metadata_without_reading_a_value() {
             assert!(key["inserted_at"].is_null() && key["updated_at"].is_null());
         }
 
-        let values = key_values(&fx.sim, PROJECT);
+        let values = key_values(fx.sim(), fx.project());
         assert_eq!(values.len(), 6, "four keys and two legacy JWTs");
         assert_holds_none(&state.to_string(), &values, "terraform show -json");
         assert_holds_none(&file, &values, "terraform.tfstate");
@@ -132,7 +153,7 @@ async fn lists_every_key_as_sorted_metadata_without_reading_a_value() {
         assert_eq!(listed(&fx.state().await, "all"), keys);
 
         // With the legacy keys disabled they are not listed.
-        fx.sim.set_legacy_enabled(PROJECT, false);
+        fx.sim().set_legacy_enabled(fx.project(), false);
         fx.apply().await;
         assert_eq!(
             ids(&listed(&fx.state().await, "all")),
@@ -144,16 +165,20 @@ async fn lists_every_key_as_sorted_metadata_without_reading_a_value() {
 #[tokio::test]
 async fn the_type_filter_keeps_keys_of_that_type() {
     for tf in terraform::all() {
-        let fx = reader_fixture(&tf).await;
-        let secret = fx.sim.seed_key(PROJECT, KeySeed::secret("shared_name"));
-        let public = fx
-            .sim
-            .seed_key(PROJECT, KeySeed::publishable("shared_name"));
-        fx.config(&data_config(&[
-            ("legacy", Some("legacy")),
-            ("publishable", Some("publishable")),
-            ("secret", Some("secret")),
-        ]));
+        // Lists the legacy keys, then switches them off; with a token that may only read.
+        let Some(fx) = reader_fixture(&tf, SimOnly::LegacyToggle).await else {
+            continue;
+        };
+        let secret = fx.seed_key(KeySeed::secret(&fx.name("shared_name")));
+        let public = fx.seed_key(KeySeed::publishable(&fx.name("shared_name")));
+        fx.config(&data_config(
+            &fx,
+            &[
+                ("legacy", Some("legacy")),
+                ("publishable", Some("publishable")),
+                ("secret", Some("secret")),
+            ],
+        ));
         fx.apply().await;
         let state = fx.state().await;
         assert_eq!(ids(&listed(&state, "legacy")), ["anon", "service_role"]);
@@ -166,7 +191,7 @@ async fn the_type_filter_keeps_keys_of_that_type() {
         }
 
         // A project without keys of the type: an empty list, not an error.
-        fx.sim.set_legacy_enabled(PROJECT, false);
+        fx.sim().set_legacy_enabled(fx.project(), false);
         fx.apply().await;
         assert_eq!(listed(&fx.state().await, "legacy"), Vec::<Json>::new());
         assert_eq!(reveal_requests(&fx.requests()), Vec::<String>::new());
@@ -176,9 +201,9 @@ async fn the_type_filter_keeps_keys_of_that_type() {
 #[tokio::test]
 async fn an_unknown_type_fails_validate_on_the_attribute_without_requests() {
     for tf in terraform::all() {
-        let fx = reader_fixture(&tf).await;
+        let fx = portable_reader_fixture(&tf).await;
         for bad in ["Secret", "anon", "service"] {
-            fx.config(&data_config(&[("bad", Some(bad))]));
+            fx.config(&data_config(&fx, &[("bad", Some(bad))]));
             let output = fx.run(&["validate", "-json"]).await;
             assert!(!output.status.success(), "type = {bad:?} passed validate");
             let report: Json = serde_json::from_slice(&output.stdout).expect("json");
@@ -212,8 +237,10 @@ async fn an_unknown_type_fails_validate_on_the_attribute_without_requests() {
 #[tokio::test]
 async fn an_unknown_project_is_an_error_on_project_ref() {
     for tf in terraform::all() {
-        let fx = reader_fixture(&tf).await;
-        fx.config(&data_config(&[("all", None)]).replace(PROJECT, "zyxwvutsrqponmlkjihg"));
+        let fx = portable_reader_fixture(&tf).await;
+        fx.config(
+            &data_config(&fx, &[("all", None)]).replace(fx.project(), "zyxwvutsrqponmlkjihg"),
+        );
         let output = fx.run(&["plan", "-input=false", "-no-color"]).await;
         assert!(!output.status.success(), "plan with an unknown project");
         let text = folded(&stderr(&output));

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 use supabase_simulator::{ApiKey, KeySeed};
-use support::acceptance::{actions, folded, Fixture, PROJECT};
+use support::acceptance::{actions, folded, Fixture};
 use support::keys::{assert_holds_none, reveal_requests};
 use support::terraform::{self, text, Terraform};
 
@@ -26,15 +26,16 @@ fn supports_ephemeral(tf: &Terraform) -> bool {
     false
 }
 
-/// The ephemeral resource selected by `selector` (`id = "..."` or `name = "..."`), and a
-/// `terraform_data` whose provisioner gets the value through its environment and writes it to
-/// `out`. `run` goes into `triggers_replace`: a new value runs the provisioner again.
-fn consumer_config(selector: &str, out: &Path, run: &str) -> String {
+/// The ephemeral resource selected by `selector` (`id = "..."` or `name = "..."`, a name from
+/// [`Fixture::name`]) in the fixture's project, and a `terraform_data` whose provisioner gets
+/// the value through its environment and writes it to `out`. `run` goes into
+/// `triggers_replace`: a new value runs the provisioner again.
+fn consumer_config(fx: &Fixture, selector: &str, out: &Path, run: &str) -> String {
     format!(
         r#"provider "supabase" {{}}
 
 ephemeral "supabase_secret_api_key" "backend" {{
-  project_ref = "{PROJECT}"
+  project_ref = "{project}"
   {selector}
 }}
 
@@ -49,7 +50,8 @@ resource "terraform_data" "deploy" {{
   }}
 }}
 "#,
-        out.display()
+        out.display(),
+        project = fx.project(),
     )
 }
 
@@ -96,13 +98,12 @@ fn plan_members(plan: &Path, into: &Path) -> Vec<(PathBuf, String)> {
         .collect()
 }
 
+/// Makes the key to reveal, `backend_key`, outside Terraform, and another secret key before it,
+/// so that finding the right one is part of the test. Both are the test's own keys: live, the
+/// ephemeral resource reveals nothing else.
 fn seed(fx: &Fixture) -> ApiKey {
-    // Another secret key, so that finding the right one is part of the test.
-    fx.sim.seed_key(PROJECT, KeySeed::secret("other_key"));
-    fx.sim.seed_key(
-        PROJECT,
-        KeySeed::secret("backend_key").with_description("made outside Terraform"),
-    )
+    fx.seed_key(KeySeed::secret(&fx.name("other_key")));
+    fx.seed_key(KeySeed::secret(&fx.name("backend_key")).with_description("made outside Terraform"))
 }
 
 #[tokio::test]
@@ -120,6 +121,7 @@ async fn a_provisioner_receives_the_revealed_value_which_never_reaches_state_or_
 
         // By id, through a saved plan.
         fx.config(&consumer_config(
+            &fx,
             &format!("id = \"{}\"", key.id),
             &out,
             "first",
@@ -164,7 +166,13 @@ async fn a_provisioner_receives_the_revealed_value_which_never_reaches_state_or_
         // By name, replacing the consumer so that the provisioner runs again; with the
         // provider's logs on, which must not show the value either.
         std::fs::remove_file(&out).expect("remove the first copy");
-        fx.config(&consumer_config("name = \"backend_key\"", &out, "second"));
+        fx.config(&consumer_config(
+            &fx,
+            &format!("name = \"{}\"", fx.name("backend_key")),
+            &out,
+            "second",
+        ));
+        let logged_before = fx.run_logs().len();
         fx.set_env("TF_LOG_PROVIDER", "DEBUG");
         let applied = fx.apply().await;
         fx.set_env("TF_LOG_PROVIDER", "");
@@ -173,7 +181,12 @@ async fn a_provisioner_receives_the_revealed_value_which_never_reaches_state_or_
             key.api_key,
             "Terraform {version}: by name, the same key's value"
         );
-        let logs = text(&applied.stderr);
+        let logs = if fx.is_live() {
+            // Every run of the step: its plans as well as its apply.
+            fx.run_logs()[logged_before..].join("\n")
+        } else {
+            text(&applied.stderr)
+        };
         assert!(
             logs.contains("revealed a secret API key") && logs.contains(&key.id),
             "Terraform {version}: the provider's logs were captured: {logs}"
@@ -198,7 +211,11 @@ async fn a_provisioner_receives_the_revealed_value_which_never_reaches_state_or_
 
         // Each of the two plans and two applies revealed the key it was given, and nothing else
         // was asked for or changed.
-        let reveal_path = format!("GET /v1/projects/{PROJECT}/api-keys/{}?reveal=true", key.id);
+        let reveal_path = format!(
+            "GET /v1/projects/{}/api-keys/{}?reveal=true",
+            fx.project(),
+            key.id
+        );
         let reveals = reveal_requests(&fx.requests());
         assert!(
             reveals.len() >= 4 && reveals.iter().all(|r| r == &reveal_path),
@@ -209,7 +226,7 @@ async fn a_provisioner_receives_the_revealed_value_which_never_reaches_state_or_
             "Terraform {version}: {:#?}",
             fx.requests()
         );
-        assert_eq!(fx.sim.keys(PROJECT).len(), 2);
+        assert_eq!(fx.keys().len(), 2);
     }
 }
 
@@ -233,7 +250,13 @@ async fn an_unknown_name_fails_the_plan_at_the_name_without_revealing_anything()
         let fx = Fixture::new(&tf).await;
         seed(&fx);
         let out = fx.work.root().join("revealed.txt");
-        fx.config(&consumer_config("name = \"no_such_key\"", &out, "first"));
+        let missing = fx.name("no_such_key");
+        fx.config(&consumer_config(
+            &fx,
+            &format!("name = \"{missing}\""),
+            &out,
+            "first",
+        ));
         let failed = fx.run(&["plan", "-input=false", "-json"]).await;
         assert!(
             !failed.status.success(),
@@ -247,14 +270,15 @@ async fn an_unknown_name_fails_the_plan_at_the_name_without_revealing_anything()
         let detail = folded(error["detail"].as_str().unwrap_or_default());
         assert!(
             detail.contains(&format!(
-                "Project {PROJECT} has no secret key named \"no_such_key\""
+                "Project {} has no secret key named \"{missing}\"",
+                fx.project()
             )),
             "Terraform {version}: {detail}"
         );
         assert!(
             error["snippet"]["code"]
                 .as_str()
-                .is_some_and(|code| code.contains("name = \"no_such_key\"")),
+                .is_some_and(|code| code.contains(&format!("name = \"{missing}\""))),
             "Terraform {version}: the error points at the name: {error:#}"
         );
         assert!(

@@ -29,20 +29,24 @@
 //! its settle window, one slowed by [`SLOW_CREATE`] after it.
 //!
 //! Every test prints its rows of the summary table (`cargo test --test faults -- --nocapture`).
+//! Every test needs the simulator's fault injection: in live mode each records a skip.
 
 mod support;
 
 use std::time::{Duration, Instant};
 
 use supabase_simulator::{FaultAction, FaultRule, SimulatorConfig};
-use support::acceptance::{folded, stderr, Fixture, PROJECT};
+use support::acceptance::{folded, stderr, Fixture};
+use support::backend::SimOnly;
 use support::scale::{
-    assert_server_matches_state, create, join_all, keys_config, list, requests_since, reveal,
-    run_gathering, settle, state_keys, LogSummary, Route, Table, RESOURCE,
+    assert_server_matches_state, create, fixture_key_prefix, fixture_keys_config, join_all, list,
+    requests_since, reveal, run_gathering, settle, state_keys, LogSummary, Route, Table, RESOURCE,
 };
 use support::terraform::{self, assert_success, Terraform};
 
 const KEYS: usize = 20;
+/// The keys are named `fx.name(BASE)` and their index.
+const BASE: &str = "fault_key";
 /// Terraform's default, spelled out: a wave is this many requests.
 const PARALLELISM: usize = 10;
 const APPLY: &[&str] = &[
@@ -110,12 +114,14 @@ fn no_rate_limit() -> SimulatorConfig {
     }
 }
 
-async fn fixture(tf: &Terraform, max_retries: &str) -> Fixture {
-    let mut fx = Fixture::with_config(tf, no_rate_limit()).await;
+/// A simulator without its rate limit, for injecting faults: `None` in live mode (the skip
+/// recorded), where every test here returns at once.
+async fn fixture(tf: &Terraform, max_retries: &str) -> Option<Fixture> {
+    let mut fx = Fixture::sim_only_with(tf, SimOnly::FaultInjection, no_rate_limit()).await?;
     fx.set_env("SUPABASE_MAX_RETRIES", max_retries);
     fx.set_env("SUPABASE_REQUEST_TIMEOUT", TIMEOUT);
-    fx.config(&keys_config(KEYS, "fault_key"));
-    fx
+    fx.config(&fixture_keys_config(&fx, KEYS, BASE));
+    Some(fx)
 }
 
 /// One line of the summary table.
@@ -130,6 +136,10 @@ struct Row {
 }
 
 fn print_table(rows: &[Row]) {
+    if rows.is_empty() {
+        // Live mode: every row was skipped.
+        return;
+    }
     let mut table = Table::new(&[
         "terraform",
         "fault",
@@ -156,7 +166,7 @@ fn print_table(rows: &[Row]) {
 /// The server's secret keys whose name occurs more than once (0 after every check below,
 /// which asserts it).
 fn duplicates(fx: &Fixture) -> usize {
-    let keys = fx.sim.keys(PROJECT);
+    let keys = fx.keys();
     let mut names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
     names.sort_unstable();
     let before = names.len();
@@ -175,19 +185,24 @@ fn assert_mentions(output: &std::process::Output, what: &str, expected: &[&str])
     }
 }
 
-/// (a), (c), (d), (e) for a transient fault. Returns (result, retries seen, keys in state).
-async fn transient(tf: &Terraform, fault: &str, spec: &Transient) -> (String, String, usize) {
-    let fx = fixture(tf, "3").await;
+/// (a), (c), (d), (e) for a transient fault. Returns (result, retries seen, keys in state);
+/// `None` in live mode.
+async fn transient(
+    tf: &Terraform,
+    fault: &str,
+    spec: &Transient,
+) -> Option<(String, String, usize)> {
+    let fx = fixture(tf, "3").await?;
     let list_faults = if spec.list.is_some() { LIST_FAULTS } else { 0 };
     if let Some(action) = &spec.list {
-        fx.sim
+        fx.sim()
             .add_fault(FaultRule::times(list(), list_faults, action.clone()));
     }
     for (action, times) in &spec.create {
-        fx.sim
+        fx.sim()
             .add_fault(FaultRule::times(create(), *times, action.clone()));
     }
-    let create_hold = fx.sim.hold(create());
+    let create_hold = fx.sim().hold(create());
     let mut gathered = Vec::new();
     if spec.gather && !spec.create.is_empty() {
         gathered.push((&create_hold, PARALLELISM));
@@ -205,7 +220,7 @@ async fn transient(tf: &Terraform, fault: &str, spec: &Transient) -> (String, St
     }
     settle(&fx).await;
 
-    let log = LogSummary::of(&fx.sim.requests());
+    let log = LogSummary::of(&fx.requests());
     let create_faults: usize = spec.create.iter().map(|(_, n)| n).sum();
     let (resent, reads, failed) = match spec.on_create {
         OnCreate::Retried => (create_faults, 0, 0),
@@ -247,7 +262,7 @@ async fn transient(tf: &Terraform, fault: &str, spec: &Transient) -> (String, St
     let held = assert_server_matches_state(&fx, &state, &what);
     assert_eq!(held, KEYS - failed, "{what}: keys in state");
     assert_eq!(duplicates(&fx), 0);
-    fx.sim.clear_faults();
+    fx.sim().clear_faults();
     if failed > 0 {
         // Each create that failed after it was sent said so, and nothing else failed; with the
         // fault gone, the re-apply creates the keys.
@@ -266,9 +281,7 @@ async fn transient(tf: &Terraform, fault: &str, spec: &Transient) -> (String, St
         assert_eq!(assert_server_matches_state(&fx, &state, &what), KEYS);
         assert_eq!(
             log.route(Route::Create).total + failed,
-            LogSummary::of(&fx.sim.requests())
-                .route(Route::Create)
-                .total,
+            LogSummary::of(&fx.requests()).route(Route::Create).total,
             "{what}: the re-apply sends the failed creates once each"
         );
     }
@@ -299,7 +312,7 @@ async fn transient(tf: &Terraform, fault: &str, spec: &Transient) -> (String, St
     } else {
         format!("ok in {:.1} s", took.as_secs_f64())
     };
-    (result, retries.join("; "), held)
+    Some((result, retries.join("; "), held))
 }
 
 /// (b) on the list route: every list meets the fault, so the plan fails before any create is
@@ -317,8 +330,8 @@ async fn list_outage(
         "terraform {} {fault}, lists outlasting",
         fx.tf.version_string()
     );
-    let mark = fx.sim.requests().len();
-    fx.sim.add_fault(FaultRule::always(list(), action));
+    let mark = fx.requests().len();
+    fx.sim().add_fault(FaultRule::always(list(), action));
     let output = fx.run(APPLY).await;
     assert!(!output.status.success(), "{what}: the apply succeeded");
     assert_mentions(&output, &what, expected);
@@ -327,7 +340,7 @@ async fn list_outage(
         assert_mentions(&output, &what, &["(gave up after 3 attempts)"]);
     }
     settle(fx).await;
-    fx.sim.clear_faults();
+    fx.sim().clear_faults();
     let log = LogSummary::of(&requests_since(fx, mark));
     let lists = log.route(Route::List);
     let brief = log.brief();
@@ -370,14 +383,14 @@ async fn create_outage(
         fx.tf.version_string()
     );
     assert_ne!(on, OnCreate::Adopted, "a create carried out does not fail");
-    let mark = fx.sim.requests().len();
-    fx.sim
+    let mark = fx.requests().len();
+    fx.sim()
         .add_fault_after(FaultRule::always(create(), action), KEPT);
     let output = fx.run(APPLY).await;
     assert!(!output.status.success(), "{what}: the apply succeeded");
     assert_mentions(&output, &what, expected);
     settle(fx).await;
-    fx.sim.clear_faults();
+    fx.sim().clear_faults();
     let log = LogSummary::of(&requests_since(fx, mark));
     let creates = log.route(Route::Create);
     let brief = log.brief();
@@ -410,7 +423,7 @@ async fn create_outage(
         0
     };
     assert_eq!(duplicates(fx), 0, "{what}");
-    assert_eq!(fx.sim.keys(PROJECT).len(), KEPT + orphans, "{what}");
+    assert_eq!(fx.keys().len(), KEPT + orphans, "{what}");
     let left = if orphans > 0 {
         format!(", {orphans} left on the server")
     } else {
@@ -439,18 +452,19 @@ async fn lost_create_outage(
         "terraform {} {fault}, look-ups outlasting",
         fx.tf.version_string()
     );
-    let mark = fx.sim.requests().len();
-    fx.sim.add_fault(FaultRule::always(create(), create_action));
-    let hold = fx.sim.hold(create());
+    let mark = fx.requests().len();
+    fx.sim()
+        .add_fault(FaultRule::always(create(), create_action));
+    let hold = fx.sim().hold(create());
     let output = run_gathering(fx, APPLY, &[(&hold, PARALLELISM)], &|_| {
-        fx.sim
+        fx.sim()
             .add_fault(FaultRule::always(list(), list_action.clone()))
     })
     .await;
     assert!(!output.status.success(), "{what}: the apply succeeded");
     assert_mentions(&output, &what, expected);
     settle(fx).await;
-    fx.sim.clear_faults();
+    fx.sim().clear_faults();
     let log = LogSummary::of(&requests_since(fx, mark));
     let brief = log.brief();
     let creates = log.route(Route::Create);
@@ -458,7 +472,7 @@ async fn lost_create_outage(
     assert_eq!(creates.faulted, KEYS, "{what}: {brief}");
     let state = fx.state().await;
     assert!(state_keys(&state).is_empty(), "{what}: keys in state");
-    let left = fx.sim.keys(PROJECT);
+    let left = fx.keys();
     assert_eq!(left.len(), KEYS, "{what}: every create was carried out");
     assert_eq!(duplicates(fx), 0, "{what}");
     let text = folded(&stderr(&output));
@@ -482,12 +496,11 @@ async fn lost_create_outage(
 /// Then (c), (d) and (e) hold.
 async fn recover(fx: &Fixture, fault: &str, orphans: usize) -> String {
     let what = format!("terraform {} {fault}, re-apply", fx.tf.version_string());
-    fx.sim.clear_faults();
+    fx.sim().clear_faults();
     let state = fx.state().await;
     let held: Vec<String> = state_keys(&state).into_iter().map(|k| k.id).collect();
     let left: Vec<_> = fx
-        .sim
-        .keys(PROJECT)
+        .keys()
         .into_iter()
         .filter(|k| !held.contains(&k.id))
         .collect();
@@ -497,6 +510,8 @@ async fn recover(fx: &Fixture, fault: &str, orphans: usize) -> String {
         "{what}: keys on the server without state"
     );
     let mut imported = 0;
+    let project = fx.project();
+    let name_prefix = fixture_key_prefix(fx, BASE);
     if !left.is_empty() {
         let output = fx.run(APPLY).await;
         assert!(
@@ -514,7 +529,7 @@ async fn recover(fx: &Fixture, fault: &str, orphans: usize) -> String {
         for key in &left {
             assert!(
                 text.contains(&format!(
-                    "terraform import supabase_secret_api_key.<name> {PROJECT}/{}",
+                    "terraform import supabase_secret_api_key.<name> {project}/{}",
                     key.id
                 )),
                 "{what}: no import command for {} ({}):\n{}",
@@ -524,10 +539,10 @@ async fn recover(fx: &Fixture, fault: &str, orphans: usize) -> String {
             );
             let index = key
                 .name
-                .strip_prefix("fault_key_")
+                .strip_prefix(&name_prefix)
                 .expect("a key of this config");
             let address = format!("{RESOURCE}[{index}]");
-            let id = format!("{PROJECT}/{}", key.id);
+            let id = format!("{project}/{}", key.id);
             fx.ok(&["import", "-input=false", "-no-color", &address, &id])
                 .await;
             imported += 1;
@@ -565,10 +580,11 @@ struct Retried<'a> {
 async fn retried_fault(case: Retried<'_>) {
     let terraforms = terraform::all();
     let rows = join_all(terraforms.iter().map(|tf| retried_row(tf, &case)).collect()).await;
-    print_table(&rows);
+    print_table(&rows.into_iter().flatten().collect::<Vec<_>>());
 }
 
-async fn retried_row(tf: &Terraform, case: &Retried<'_>) -> Row {
+/// One Terraform's row; `None` in live mode.
+async fn retried_row(tf: &Terraform, case: &Retried<'_>) -> Option<Row> {
     let fault = case.fault;
     let spec = Transient {
         list: Some(case.list.clone()),
@@ -579,9 +595,9 @@ async fn retried_row(tf: &Terraform, case: &Retried<'_>) -> Row {
         on_create: case.on_create,
         gather: case.gather,
     };
-    let (result, retries, keys) = transient(tf, fault, &spec).await;
+    let (result, retries, keys) = transient(tf, fault, &spec).await?;
 
-    let fx = fixture(tf, "2").await;
+    let fx = fixture(tf, "2").await?;
     let lists = list_outage(&fx, fault, case.list.clone(), true, case.list_expected).await;
     let outlasting = match case.on_create {
         OnCreate::Settled => OnCreate::Late,
@@ -596,7 +612,7 @@ async fn retried_row(tf: &Terraform, case: &Retried<'_>) -> Row {
     )
     .await;
     let recovered = recover(&fx, fault, orphans).await;
-    Row {
+    Some(Row {
         terraform: tf.version_string(),
         fault,
         transient: result,
@@ -604,7 +620,7 @@ async fn retried_row(tf: &Terraform, case: &Retried<'_>) -> Row {
         outlasting: format!("{lists}; {creates}"),
         duplicates: duplicates(&fx),
         keys: format!("{keys}; {KEPT} -> {recovered}"),
-    }
+    })
 }
 
 #[tokio::test]
@@ -739,10 +755,12 @@ async fn html_pages_are_retried_or_looked_into_and_named() {
 #[tokio::test]
 async fn truncated_create_answers_are_adopted_and_truncated_lists_named() {
     let terraforms = terraform::all();
-    print_table(&join_all(terraforms.iter().map(truncated_row).collect()).await);
+    let rows = join_all(terraforms.iter().map(truncated_row).collect()).await;
+    print_table(&rows.into_iter().flatten().collect::<Vec<_>>());
 }
 
-async fn truncated_row(tf: &Terraform) -> Row {
+/// One Terraform's row; `None` in live mode.
+async fn truncated_row(tf: &Terraform) -> Option<Row> {
     let fault = "truncated body";
     let spec = Transient {
         list: None,
@@ -750,9 +768,9 @@ async fn truncated_row(tf: &Terraform) -> Row {
         on_create: OnCreate::Adopted,
         gather: true,
     };
-    let (result, retries, keys) = transient(tf, fault, &spec).await;
+    let (result, retries, keys) = transient(tf, fault, &spec).await?;
 
-    let fx = fixture(tf, "2").await;
+    let fx = fixture(tf, "2").await?;
     let invalid = [
         "the answer (HTTP 200) is not a valid Management API response",
         "not valid JSON",
@@ -771,7 +789,7 @@ async fn truncated_row(tf: &Terraform) -> Row {
     )
     .await;
     let recovered = recover(&fx, fault, orphans).await;
-    Row {
+    Some(Row {
         terraform: tf.version_string(),
         fault,
         transient: result,
@@ -779,7 +797,7 @@ async fn truncated_row(tf: &Terraform) -> Row {
         outlasting: format!("{lists}; {lost}"),
         duplicates: duplicates(&fx),
         keys: format!("{keys}; 0 -> {recovered}"),
-    }
+    })
 }
 
 /// A truncated list answer is a GET's answer like a 502 page is: trying again is safe and
@@ -794,7 +812,9 @@ async fn a_truncated_list_answer_is_retried() {
             on_create: OnCreate::Retried,
             gather: true,
         };
-        let (result, retries, keys) = transient(&tf, "truncated list", &spec).await;
+        let Some((result, retries, keys)) = transient(&tf, "truncated list", &spec).await else {
+            continue;
+        };
         println!("{}: {result}, {retries}, {keys} keys", tf.version_string());
     }
 }
@@ -807,10 +827,12 @@ async fn a_truncated_list_answer_is_retried() {
 #[tokio::test]
 async fn a_create_whose_answer_is_lost_is_adopted_never_doubled() {
     let terraforms = terraform::all();
-    print_table(&join_all(terraforms.iter().map(lost_answer_row).collect()).await);
+    let rows = join_all(terraforms.iter().map(lost_answer_row).collect()).await;
+    print_table(&rows.into_iter().flatten().collect::<Vec<_>>());
 }
 
-async fn lost_answer_row(tf: &Terraform) -> Row {
+/// One Terraform's row; `None` in live mode.
+async fn lost_answer_row(tf: &Terraform) -> Option<Row> {
     let fault = "commit, answer lost";
     let spec = Transient {
         list: None,
@@ -821,9 +843,9 @@ async fn lost_answer_row(tf: &Terraform) -> Row {
         on_create: OnCreate::Adopted,
         gather: true,
     };
-    let (result, retries, keys) = transient(tf, fault, &spec).await;
+    let (result, retries, keys) = transient(tf, fault, &spec).await?;
 
-    let fx = fixture(tf, "2").await;
+    let fx = fixture(tf, "2").await?;
     let (lost, orphans) = lost_create_outage(
         &fx,
         fault,
@@ -839,10 +861,10 @@ async fn lost_answer_row(tf: &Terraform) -> Row {
     .await;
     let recovered = recover(&fx, fault, orphans).await;
 
-    let fx2 = fixture(tf, "2").await;
+    let fx2 = fixture(tf, "2").await?;
     let unread = unreadable_secret_outage(&fx2, fault).await;
     let recovered2 = recover(&fx2, fault, 0).await;
-    Row {
+    Some(Row {
         terraform: tf.version_string(),
         fault,
         transient: result,
@@ -850,7 +872,7 @@ async fn lost_answer_row(tf: &Terraform) -> Row {
         outlasting: format!("{lost}; {unread}"),
         duplicates: duplicates(&fx) + duplicates(&fx2),
         keys: format!("{keys}; 0 -> {recovered}; 0 -> {recovered2}"),
-    }
+    })
 }
 
 /// (b) for a create whose answer is lost when reading the adopted key's secret fails on every
@@ -860,9 +882,9 @@ async fn unreadable_secret_outage(fx: &Fixture, fault: &str) -> String {
         "terraform {} {fault}, secret reads outlasting",
         fx.tf.version_string()
     );
-    fx.sim
+    fx.sim()
         .add_fault(FaultRule::always(create(), FaultAction::CommitThenDrop));
-    fx.sim
+    fx.sim()
         .add_fault(FaultRule::always(reveal(), FaultAction::Status(500)));
     let output = fx.run(APPLY).await;
     assert!(!output.status.success(), "{what}: the apply succeeded");
@@ -877,8 +899,8 @@ async fn unreadable_secret_outage(fx: &Fixture, fault: &str) -> String {
         ],
     );
     settle(fx).await;
-    fx.sim.clear_faults();
-    let log = LogSummary::of(&fx.sim.requests());
+    fx.sim().clear_faults();
+    let log = LogSummary::of(&fx.requests());
     let brief = log.brief();
     let creates = log.route(Route::Create).total;
     assert!(creates > 0, "{what}: {brief}");
@@ -899,10 +921,12 @@ async fn unreadable_secret_outage(fx: &Fixture, fault: &str) -> String {
 #[tokio::test]
 async fn a_secret_read_failing_on_a_server_error_is_not_blamed_on_the_token() {
     for tf in terraform::all() {
-        let fx = fixture(&tf, "2").await;
-        fx.sim
+        let Some(fx) = fixture(&tf, "2").await else {
+            continue;
+        };
+        fx.sim()
             .add_fault(FaultRule::always(create(), FaultAction::CommitThenDrop));
-        fx.sim
+        fx.sim()
             .add_fault(FaultRule::always(reveal(), FaultAction::Status(500)));
         let output = fx.run(APPLY).await;
         assert!(!output.status.success());
@@ -923,20 +947,22 @@ async fn a_secret_read_failing_on_a_server_error_is_not_blamed_on_the_token() {
 #[tokio::test]
 async fn a_create_that_timed_out_is_never_said_to_have_made_no_key() {
     for tf in terraform::all() {
-        let fx = fixture(&tf, "2").await;
-        fx.sim.add_fault(FaultRule::always(
+        let Some(fx) = fixture(&tf, "2").await else {
+            continue;
+        };
+        fx.sim().add_fault(FaultRule::always(
             create(),
             FaultAction::Latency(SLOW_CREATE),
         ));
         let output = fx.run(APPLY).await;
         assert!(!output.status.success());
         settle(&fx).await;
-        assert!(!fx.sim.keys(PROJECT).is_empty(), "the server made keys");
+        assert!(!fx.keys().is_empty(), "the server made keys");
         let text = folded(&stderr(&output));
         assert!(
             !text.contains("so none was created"),
             "the error says no key was made, yet {} exist: {text}",
-            fx.sim.keys(PROJECT).len()
+            fx.keys().len()
         );
     }
 }

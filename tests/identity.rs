@@ -9,9 +9,9 @@ mod support;
 
 use serde_json::{json, Value as Json};
 use supabase_simulator::{ApiKey, KeySeed};
-use support::acceptance::{actions, folded, resource, Fixture, PROJECT};
+use support::acceptance::{actions, folded, resource, Fixture};
 use support::key_resource::KeyResource;
-use support::keys::{assert_holds_none, key_values};
+use support::keys::assert_holds_none;
 use support::terraform::{self, text, Terraform};
 
 const KEYS: [KeyResource; 2] = [KeyResource::SECRET, KeyResource::PUBLISHABLE];
@@ -31,17 +31,19 @@ fn with_identity() -> Vec<Terraform> {
         .collect()
 }
 
+/// Makes the key `name` ([`Fixture::name`] of it) of `key`'s type outside Terraform.
 fn seed(fx: &Fixture, key: &KeyResource, name: &str) -> ApiKey {
+    let name = fx.name(name);
     let seed = if key.sensitive {
-        KeySeed::secret(name)
+        KeySeed::secret(&name)
     } else {
-        KeySeed::publishable(name)
+        KeySeed::publishable(&name)
     };
-    fx.sim.seed_key(PROJECT, seed)
+    fx.seed_key(seed)
 }
 
-fn identity_of(id: &str) -> Json {
-    json!({ "project_ref": PROJECT, "id": id })
+fn identity_of(fx: &Fixture, id: &str) -> Json {
+    json!({ "project_ref": fx.project(), "id": id })
 }
 
 /// The identity `terraform show -json` prints for the key resource of `key`.
@@ -53,10 +55,11 @@ fn stored_identity(state: &Json, key: &KeyResource) -> Json {
 }
 
 /// `import { to = ADDR identity = {...} }` for `id`.
-fn import_block(key: &KeyResource, id: &str) -> String {
+fn import_block(fx: &Fixture, key: &KeyResource, id: &str) -> String {
     format!(
-        "import {{\n  to = {}\n  identity = {{\n    project_ref = \"{PROJECT}\"\n    id          = \"{id}\"\n  }}\n}}\n",
-        key.address
+        "import {{\n  to = {}\n  identity = {{\n    project_ref = \"{}\"\n    id          = \"{id}\"\n  }}\n}}\n",
+        key.address,
+        fx.project()
     )
 }
 
@@ -69,8 +72,8 @@ async fn import_by_identity_then_refresh_rename_and_replacement_keep_the_identit
             let existing = seed(&fx, key, "dashboard_key");
             fx.config(&format!(
                 "{}\n{}",
-                key.config("dashboard_key", ""),
-                import_block(key, &existing.id)
+                key.config(&fx, &fx.name("dashboard_key"), ""),
+                import_block(&fx, key, &existing.id)
             ));
             let (shown, _) = fx.apply_planned().await;
             assert!(
@@ -81,14 +84,14 @@ async fn import_by_identity_then_refresh_rename_and_replacement_keep_the_identit
             );
             assert_eq!(
                 shown.json["resource_changes"][0]["change"]["importing"]["identity"],
-                identity_of(&existing.id),
+                identity_of(&fx, &existing.id),
                 "{what}"
             );
             fx.assert_no_changes().await;
             let state = fx.state().await;
             assert_eq!(
                 stored_identity(&state, key),
-                identity_of(&existing.id),
+                identity_of(&fx, &existing.id),
                 "{what}"
             );
             assert_eq!(
@@ -107,26 +110,30 @@ async fn import_by_identity_then_refresh_rename_and_replacement_keep_the_identit
             .await;
             assert_eq!(
                 stored_identity(&fx.state().await, key),
-                identity_of(&existing.id)
+                identity_of(&fx, &existing.id)
             );
 
             // A rename is an update in place: the plan carries the stored identity.
-            fx.config(&key.config("renamed_key", "  description = \"renamed\""));
+            fx.config(&key.config(&fx, &fx.name("renamed_key"), "  description = \"renamed\""));
             let (shown, _) = fx.apply_planned().await;
             assert_eq!(actions(&shown.json)[0].1, ["update"], "{what}");
             assert_eq!(
                 shown.json["resource_changes"][0]["change"]["after_identity"],
-                identity_of(&existing.id),
+                identity_of(&fx, &existing.id),
                 "{what}"
             );
             fx.assert_no_changes().await;
             assert_eq!(
                 stored_identity(&fx.state().await, key),
-                identity_of(&existing.id)
+                identity_of(&fx, &existing.id)
             );
 
             // A replacement (keepers) plans no identity for the new key, then stores its own.
-            fx.config(&key.config("renamed_key", "  keepers = { generation = \"2\" }"));
+            fx.config(&key.config(
+                &fx,
+                &fx.name("renamed_key"),
+                "  keepers = { generation = \"2\" }",
+            ));
             let (shown, _) = fx.apply_planned().await;
             assert_eq!(actions(&shown.json)[0].1, ["delete", "create"], "{what}");
             fx.assert_no_changes().await;
@@ -135,7 +142,7 @@ async fn import_by_identity_then_refresh_rename_and_replacement_keep_the_identit
             assert_ne!(server[0].id, existing.id, "{what}");
             assert_eq!(
                 stored_identity(&fx.state().await, key),
-                identity_of(&server[0].id)
+                identity_of(&fx, &server[0].id)
             );
 
             fx.destroy().await;
@@ -153,7 +160,7 @@ async fn generate_config_out_from_an_identity_import_plans_nothing_else() {
             let existing = seed(&fx, key, "made_in_the_dashboard");
             fx.config(&format!(
                 "provider \"supabase\" {{}}\n\n{}",
-                import_block(key, &existing.id)
+                import_block(&fx, key, &existing.id)
             ));
             let shown = fx.plan_shown(&["-generate-config-out=generated.tf"]).await;
             assert!(
@@ -165,11 +172,12 @@ async fn generate_config_out_from_an_identity_import_plans_nothing_else() {
             let generated = std::fs::read_to_string(fx.work.config_dir().join("generated.tf"))
                 .expect("generated.tf was written");
             assert!(
-                folded(&generated).contains("name = \"made_in_the_dashboard\""),
+                folded(&generated)
+                    .contains(&format!("name = \"{}\"", fx.name("made_in_the_dashboard"))),
                 "{what}: {generated}"
             );
             if key.sensitive {
-                assert_holds_none(&generated, &key_values(&fx.sim, PROJECT), "generated.tf");
+                assert_holds_none(&generated, &fx.key_values(), "generated.tf");
             }
             fx.ok(&["apply", "-input=false", "-no-color", "tfplan"])
                 .await;
@@ -177,7 +185,7 @@ async fn generate_config_out_from_an_identity_import_plans_nothing_else() {
             let state = fx.state().await;
             assert_eq!(
                 stored_identity(&state, key),
-                identity_of(&existing.id),
+                identity_of(&fx, &existing.id),
                 "{what}"
             );
             assert_eq!(
@@ -213,7 +221,8 @@ async fn state_from_before_identity_plans_empty_and_refresh_fills_the_identity()
         for key in &KEYS {
             let mut fx = Fixture::new(writer).await;
             fx.config(&key.config(
-                "old_state_key",
+                &fx,
+                &fx.name("old_state_key"),
                 "  description = \"written by an old Terraform\"",
             ));
             fx.apply().await;
@@ -250,7 +259,7 @@ async fn state_from_before_identity_plans_empty_and_refresh_fills_the_identity()
             let state = fx.state().await;
             assert_eq!(
                 stored_identity(&state, key),
-                identity_of(&made[0].id),
+                identity_of(&fx, &made[0].id),
                 "{what}"
             );
             fx.assert_no_changes().await;

@@ -10,7 +10,8 @@
 //!   them, naming each with its id and the import command.
 //!
 //! Synchronisation is deterministic: the simulator's holds and request log, lines Terraform
-//! prints, and process exit; every wait has a hard limit.
+//! prints, and process exit; every wait has a hard limit. Both tests need the simulator's holds:
+//! in live mode each records a skip.
 
 mod support;
 
@@ -21,7 +22,8 @@ use std::time::{Duration, Instant};
 use http::Method;
 use serde_json::Value as Json;
 use supabase_simulator::{FaultAction, FaultRule, Hold, RequestMatcher, SimulatorConfig};
-use support::acceptance::{folded, Fixture, PROJECT};
+use support::acceptance::{folded, Fixture};
+use support::backend::SimOnly;
 use support::plugin;
 use support::terraform::{self, text, HARD_TIMEOUT};
 use support::wait;
@@ -58,13 +60,15 @@ fn send_signal(target: i32, sig: i32) {
     );
 }
 
-fn config(prefix: &str) -> String {
+/// `KEYS` keys in the fixture's project, named `fx.name(prefix)` and their index.
+fn config(fx: &Fixture, prefix: &str) -> String {
+    let (project, prefix) = (fx.project(), fx.name(prefix));
     format!(
         r#"provider "supabase" {{}}
 
 resource "{TYPE}" "k" {{
   count       = {KEYS}
-  project_ref = "{PROJECT}"
+  project_ref = "{project}"
   name        = "{prefix}${{count.index}}"
 }}
 "#
@@ -295,7 +299,7 @@ async fn wait_held(hold: &Hold, n: usize) {
 /// Waits until every request the simulator has seen so far has finished.
 async fn wait_all_finished(fx: &Fixture) {
     let seen = fx.requests().len();
-    limited("the end of every request", fx.sim.wait_finished(seen)).await;
+    limited("the end of every request", fx.sim().wait_finished(seen)).await;
 }
 
 fn posts(fx: &Fixture) -> Vec<supabase_simulator::LoggedRequest> {
@@ -339,8 +343,7 @@ async fn state_keys(fx: &Fixture) -> BTreeMap<String, StateKey> {
 
 /// The server's keys by id: (name, secret).
 fn server_keys(fx: &Fixture) -> BTreeMap<String, (String, String)> {
-    fx.sim
-        .keys(PROJECT)
+    fx.keys()
         .into_iter()
         .map(|k| (k.id, (k.name, k.api_key)))
         .collect()
@@ -368,6 +371,7 @@ async fn assert_state_matches_server(fx: &Fixture, what: &str) -> usize {
 async fn assert_complete(fx: &Fixture, prefix: &str) {
     let server = server_keys(fx);
     let names: BTreeSet<&str> = server.values().map(|(n, _)| n.as_str()).collect();
+    let prefix = fx.name(prefix);
     let want: BTreeSet<String> = (0..KEYS).map(|i| format!("{prefix}{i}")).collect();
     assert_eq!(server.len(), KEYS, "one key per resource, no duplicates");
     assert_eq!(
@@ -390,11 +394,13 @@ async fn ctrl_c_mid_apply_stops_gracefully_and_loses_nothing() {
     const PREFIX: &str = "interrupt_key_";
     for tf in terraform::all() {
         let version = tf.version_string();
-        let fx = Fixture::with_config(&tf, no_rate_limit()).await;
-        fx.config(&config(PREFIX));
-        let hold = fx.sim.hold(RequestMatcher::new(Method::POST, POSTS));
+        let Some(fx) = Fixture::sim_only_with(&tf, SimOnly::Holds, no_rate_limit()).await else {
+            continue;
+        };
+        fx.config(&config(&fx, PREFIX));
+        let hold = fx.sim().hold(RequestMatcher::new(Method::POST, POSTS));
         // The hold comes before fault rules: the one create let through takes the 429.
-        fx.sim.add_fault(FaultRule::once(
+        fx.sim().add_fault(FaultRule::once(
             RequestMatcher::new(Method::POST, POSTS),
             FaultAction::StatusWithHeaders(
                 429,
@@ -550,9 +556,11 @@ async fn a_killed_provider_leaves_at_most_the_creates_in_flight_and_never_adopts
     const PREFIX: &str = "killed_key_";
     for tf in terraform::all() {
         let version = tf.version_string();
-        let fx = Fixture::with_config(&tf, no_rate_limit()).await;
-        fx.config(&config(PREFIX));
-        let hold = fx.sim.hold(RequestMatcher::new(Method::POST, POSTS));
+        let Some(fx) = Fixture::sim_only_with(&tf, SimOnly::Holds, no_rate_limit()).await else {
+            continue;
+        };
+        fx.config(&config(&fx, PREFIX));
+        let hold = fx.sim().hold(RequestMatcher::new(Method::POST, POSTS));
         let started = Instant::now();
         let run = Running::spawn(
             &fx,
@@ -577,7 +585,7 @@ async fn a_killed_provider_leaves_at_most_the_creates_in_flight_and_never_adopts
         // The held count drops only as the released requests move on: wait for their answers.
         limited(
             "the first batch of creates",
-            fx.sim.wait_finished(finished + PARALLELISM),
+            fx.sim().wait_finished(finished + PARALLELISM),
         )
         .await;
         wait_held(&hold, PARALLELISM).await;
@@ -655,7 +663,7 @@ async fn a_killed_provider_leaves_at_most_the_creates_in_flight_and_never_adopts
             for needle in [
                 format!("\"{name}\""),
                 format!("(id {id})"),
-                format!("terraform import {TYPE}.<name> {PROJECT}/{id}"),
+                format!("terraform import {TYPE}.<name> {}/{id}", fx.project()),
             ] {
                 assert!(
                     said.contains(&needle),
@@ -665,21 +673,22 @@ async fn a_killed_provider_leaves_at_most_the_creates_in_flight_and_never_adopts
         }
 
         // Import two, delete the others out of band; then the apply completes the set.
+        let name_prefix = fx.name(PREFIX);
         let mut imported = BTreeMap::new();
         for (i, (id, name)) in orphans.iter().enumerate() {
             if i < 2 {
-                let index: usize = name[PREFIX.len()..].parse().expect("index in name");
+                let index: usize = name[name_prefix.len()..].parse().expect("index in name");
                 fx.ok(&[
                     "import",
                     "-input=false",
                     "-no-color",
                     &format!("{TYPE}.k[{index}]"),
-                    &format!("{PROJECT}/{id}"),
+                    &format!("{}/{id}", fx.project()),
                 ])
                 .await;
                 imported.insert((*id).clone(), index);
             } else {
-                assert!(fx.sim.delete_key_out_of_band(PROJECT, id));
+                assert!(fx.delete_key_out_of_band(id));
             }
         }
         fx.apply().await;

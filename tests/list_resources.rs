@@ -16,7 +16,8 @@ use std::time::Instant;
 use http::Method;
 use serde_json::{json, Value as Json};
 use supabase_simulator::{ApiKey, KeySeed, LoggedRequest};
-use support::acceptance::{actions, folded, resource, stderr, Fixture, PROJECT};
+use support::acceptance::{actions, folded, resource, stderr, Fixture};
+use support::backend::SimOnly;
 use support::keys::{assert_holds_none, key_values, keys_path, list_requests, reveal_requests};
 use support::scale::requests_since;
 use support::terraform::{self, assert_success, text, Terraform};
@@ -108,8 +109,8 @@ async fn run_logged(fx: &mut Fixture, label: &str, args: &[&str]) -> Logged {
     Logged { output, log }
 }
 
-/// Asserts that `requests` (one query command's) are one list of `PROJECT`'s keys, nothing else.
-fn assert_one_list(requests: &[LoggedRequest], what: &str) {
+/// Asserts that `requests` (one query command's) are one list of `project`'s keys, nothing else.
+fn assert_one_list(requests: &[LoggedRequest], project: &str, what: &str) {
     let sent: Vec<String> = requests
         .iter()
         .map(|r| {
@@ -123,7 +124,7 @@ fn assert_one_list(requests: &[LoggedRequest], what: &str) {
         .collect();
     assert_eq!(
         sent,
-        [format!("GET {}?", keys_path(PROJECT))],
+        [format!("GET {}?", keys_path(project))],
         "{what}: one list request for both list blocks, no reveal"
     );
     assert!(reveal_requests(requests).is_empty(), "{what}: {sent:?}");
@@ -147,12 +148,12 @@ fn result_lines(stdout: &str) -> BTreeSet<(String, String, String)> {
         .collect()
 }
 
-fn expected_lines(keys: &[ApiKey]) -> BTreeSet<(String, String, String)> {
+fn expected_lines(keys: &[ApiKey], project: &str) -> BTreeSet<(String, String, String)> {
     keys.iter()
         .map(|k| {
             (
                 format!("list.{}.all", type_of(k)),
-                format!("id={},project_ref={PROJECT}", k.id),
+                format!("id={},project_ref={project}", k.id),
                 k.name.clone(),
             )
         })
@@ -226,8 +227,9 @@ fn generated_blocks(text: &str) -> Vec<GeneratedBlock> {
 /// Pairs of strings: (import `to`, identity id) or (resource address, name).
 type Pairs = Vec<(String, String)>;
 
-/// (import `to`, identity id) of each import block, and (address, name) of each resource block.
-fn generated_pairs(blocks: &[GeneratedBlock]) -> (Pairs, Pairs) {
+/// (import `to`, identity id) of each import block, whose identity is in `project`, and
+/// (address, name) of each resource block.
+fn generated_pairs(blocks: &[GeneratedBlock], project: &str) -> (Pairs, Pairs) {
     let imports = blocks
         .iter()
         .filter(|b| b.is_import())
@@ -236,7 +238,7 @@ fn generated_pairs(blocks: &[GeneratedBlock]) -> (Pairs, Pairs) {
             let project_ref = b
                 .string_attribute("project_ref")
                 .expect("identity project_ref");
-            assert_eq!(project_ref, PROJECT, "{}", b.text);
+            assert_eq!(project_ref, project, "{}", b.text);
             assert!(b.text.contains("identity = {"), "{}", b.text);
             (to, b.string_attribute("id").expect("identity id"))
         })
@@ -286,37 +288,35 @@ async fn query_lists_every_key_and_the_pruned_generated_configuration_imports_th
     for tf in with_query() {
         let started = Instant::now();
         let version = tf.version_string();
-        let mut fx = Fixture::new(&tf).await;
+        let Some(mut fx) = Fixture::sim_only(&tf, SimOnly::QueriesEveryKey).await else {
+            continue;
+        };
+        let project = fx.project().to_string();
 
         // Three secret keys and a publishable key made in the dashboard, one secret key that
         // this configuration manages already.
-        fx.sim.seed_key(
-            PROJECT,
-            KeySeed::secret("alpha_key").with_description("Backend service"),
-        );
-        let mut bravo = KeySeed::secret("bravo_key");
+        fx.seed_key(KeySeed::secret(&fx.name("alpha_key")).with_description("Backend service"));
+        let mut bravo = KeySeed::secret(&fx.name("bravo_key"));
         bravo.secret_jwt_template = Some(json!({"role": "service_role", "tier": "gold"}));
-        fx.sim.seed_key(PROJECT, bravo);
-        fx.sim.seed_key(PROJECT, KeySeed::secret("charlie_key"));
-        fx.sim.seed_key(
-            PROJECT,
-            KeySeed::publishable("web_key").with_description("Web app"),
-        );
+        fx.seed_key(bravo);
+        fx.seed_key(KeySeed::secret(&fx.name("charlie_key")));
+        fx.seed_key(KeySeed::publishable(&fx.name("web_key")).with_description("Web app"));
         fx.config(&format!(
             r#"provider "supabase" {{}}
 
 resource "supabase_secret_api_key" "managed" {{
-  project_ref = "{PROJECT}"
-  name        = "managed_key"
+  project_ref = "{project}"
+  name        = "{managed}"
 }}
-"#
+"#,
+            managed = fx.name("managed_key"),
         ));
         fx.apply().await;
-        let keys = fx.sim.keys(PROJECT);
+        let keys = fx.keys();
         assert_eq!(keys.len(), 5, "{version}: {keys:#?}");
         let managed = keys
             .iter()
-            .find(|k| k.name == "managed_key")
+            .find(|k| k.name == fx.name("managed_key"))
             .expect("the managed key")
             .clone();
         let unmanaged: Vec<ApiKey> = keys
@@ -324,9 +324,10 @@ resource "supabase_secret_api_key" "managed" {{
             .filter(|k| k.id != managed.id)
             .cloned()
             .collect();
-        let values = key_values(&fx.sim, PROJECT);
-        fx.work.write(QUERY_FILE, &query_file(PROJECT, PROJECT));
-        let expected = expected_lines(&keys);
+        // Every value the project holds, the legacy keys' too (a simulator-only test).
+        let values = key_values(fx.sim(), &project);
+        fx.write(QUERY_FILE, &query_file(&project, &project));
+        let expected = expected_lines(&keys, &project);
 
         // `terraform query`: one line per key, the managed one too; one list request.
         let since = fx.requests().len();
@@ -334,10 +335,11 @@ resource "supabase_secret_api_key" "managed" {{
         assert_success(&query.output, &format!("terraform {version} query"));
         eprintln!("terraform {version} query:\n{}", query.stdout());
         assert_eq!(result_lines(&query.stdout()), expected, "{version}");
-        assert_one_list(&requests_since(&fx, since), "terraform query");
+        assert_one_list(&requests_since(&fx, since), &project, "terraform query");
         // The log was written, and shows the list request.
         assert!(
-            query.log.contains("Management API request") && query.log.contains(&keys_path(PROJECT)),
+            query.log.contains("Management API request")
+                && query.log.contains(&keys_path(&project)),
             "{version}: the provider's DEBUG log lacks the list request:\n{}",
             query.log
         );
@@ -359,11 +361,11 @@ resource "supabase_secret_api_key" "managed" {{
             .filter(|m| m["type"] == "list_resource_found")
             .map(|m| {
                 let found = &m["list_resource_found"];
-                assert_eq!(found["identity"]["project_ref"], PROJECT, "{m}");
+                assert_eq!(found["identity"]["project_ref"], project.as_str(), "{m}");
                 (
                     found["address"].as_str().expect("address").to_string(),
                     format!(
-                        "id={},project_ref={PROJECT}",
+                        "id={},project_ref={project}",
                         found["identity"]["id"].as_str().expect("id")
                     ),
                     found["display_name"]
@@ -393,7 +395,11 @@ resource "supabase_secret_api_key" "managed" {{
             BTreeSet::from([(PUBLISHABLE.to_string(), 1), (SECRET.to_string(), 4)]),
             "{version}"
         );
-        assert_one_list(&requests_since(&fx, since), "terraform query -json");
+        assert_one_list(
+            &requests_since(&fx, since),
+            &project,
+            "terraform query -json",
+        );
 
         // `terraform query -generate-config-out`: the same lines, and an import block and a
         // resource block per key, the managed one included.
@@ -415,13 +421,14 @@ resource "supabase_secret_api_key" "managed" {{
         assert_eq!(result_lines(&generate.stdout()), expected, "{version}");
         assert_one_list(
             &requests_since(&fx, since),
+            &project,
             "terraform query -generate-config-out",
         );
         let generated_path = fx.work.config_dir().join(GENERATED);
         let generated = std::fs::read_to_string(&generated_path).expect("the generated file");
         eprintln!("terraform {version} generated {GENERATED}:\n{generated}");
         let blocks = generated_blocks(&generated);
-        let (imports, resources) = generated_pairs(&blocks);
+        let (imports, resources) = generated_pairs(&blocks, &project);
         assert_eq!(imports.len(), keys.len(), "{version}:\n{generated}");
         assert_eq!(resources.len(), keys.len(), "{version}:\n{generated}");
         for key in &keys {
@@ -529,7 +536,7 @@ resource "supabase_secret_api_key" "managed" {{
             .filter(|rc| !rc["change"]["importing"].is_null())
             .map(|rc| {
                 let identity = &rc["change"]["importing"]["identity"];
-                assert_eq!(identity["project_ref"], PROJECT, "{rc:#}");
+                assert_eq!(identity["project_ref"], project.as_str(), "{rc:#}");
                 identity["id"].as_str().expect("identity id").to_string()
             })
             .collect();
@@ -542,7 +549,7 @@ resource "supabase_secret_api_key" "managed" {{
         // reads after them) share one list.
         let requests = requests_since(&fx, since);
         assert_eq!(
-            list_requests(&requests, PROJECT),
+            list_requests(&requests, &project),
             1,
             "{version}: {requests:#?}"
         );
@@ -567,7 +574,7 @@ resource "supabase_secret_api_key" "managed" {{
         let mut expected_reveals: Vec<String> = unmanaged
             .iter()
             .filter(|k| k.key_type == "secret")
-            .map(|k| format!("GET {}/{}?reveal=true", keys_path(PROJECT), k.id))
+            .map(|k| format!("GET {}/{}?reveal=true", keys_path(&project), k.id))
             .collect();
         expected_reveals.sort();
         assert_eq!(
@@ -575,11 +582,7 @@ resource "supabase_secret_api_key" "managed" {{
             "{version}: one reveal per imported secret"
         );
         fx.assert_no_changes().await;
-        assert_eq!(
-            fx.sim.keys(PROJECT),
-            keys,
-            "{version}: nothing changed on the server"
-        );
+        assert_eq!(fx.keys(), keys, "{version}: nothing changed on the server");
         let writes = fx
             .requests()
             .iter()
@@ -615,8 +618,12 @@ resource "supabase_secret_api_key" "managed" {{
 async fn query_errors_point_at_the_project_ref_line() {
     for tf in with_query() {
         let version = tf.version_string();
-        let mut fx = Fixture::new(&tf).await;
-        let key = fx.sim.seed_key(PROJECT, KeySeed::secret("alpha_key"));
+        let Some(mut fx) = Fixture::sim_only(&tf, SimOnly::QueriesEveryKey).await else {
+            continue;
+        };
+        let project = fx.project().to_string();
+        let token = fx.token();
+        let key = fx.seed_key(KeySeed::secret(&fx.name("alpha_key")));
         fx.config("provider \"supabase\" {}\n");
         let at_line = |line: usize, project_ref: &str| {
             format!(
@@ -628,7 +635,7 @@ async fn query_errors_point_at_the_project_ref_line() {
         // An unknown project: "Project not found" on its block's project_ref line; the other
         // block still lists.
         fx.work
-            .write(QUERY_FILE, &query_file(UNKNOWN_PROJECT, PROJECT));
+            .write(QUERY_FILE, &query_file(UNKNOWN_PROJECT, &project));
         let output = fx.run(&["query", "-no-color"]).await;
         let shown = folded(&format!("{}\n{}", text(&output.stdout), stderr(&output)));
         assert!(!output.status.success(), "{version}: {shown}");
@@ -646,7 +653,7 @@ async fn query_errors_point_at_the_project_ref_line() {
         assert_no_crash(&version, &shown);
 
         // A refused token: the error names the token problem, on the project_ref line.
-        fx.work.write(QUERY_FILE, &query_file(PROJECT, PROJECT));
+        fx.write(QUERY_FILE, &query_file(&project, &project));
         let refused = "sbp_wrong_0000000000000000000000000000000000000000";
         fx.set_env("SUPABASE_ACCESS_TOKEN", refused);
         let output = fx.run(&["query", "-no-color"]).await;
@@ -656,8 +663,8 @@ async fn query_errors_point_at_the_project_ref_line() {
             "Error: Could not list the project's API keys".to_string(),
             "the access token was refused".to_string(),
             "HTTP 401".to_string(),
-            at_line(SECRET_REF_LINE, PROJECT),
-            at_line(PUBLISHABLE_REF_LINE, PROJECT),
+            at_line(SECRET_REF_LINE, &project),
+            at_line(PUBLISHABLE_REF_LINE, &project),
         ] {
             assert!(
                 shown.contains(&expect),
@@ -669,11 +676,11 @@ async fn query_errors_point_at_the_project_ref_line() {
             "{version}: the token is echoed"
         );
         assert_no_crash(&version, &shown);
-        fx.set_env("SUPABASE_ACCESS_TOKEN", support::acceptance::TOKEN);
+        fx.set_env("SUPABASE_ACCESS_TOKEN", &token);
 
         // A malformed ref: `terraform validate -query` flags it on its line (plain
         // `terraform validate` does not read query files), and `terraform query` sends nothing.
-        fx.work.write(QUERY_FILE, &query_file("aaaa", PROJECT));
+        fx.write(QUERY_FILE, &query_file("aaaa", &project));
         let since = fx.requests().len();
         let plain = fx.run(&["validate", "-no-color"]).await;
         assert_success(&plain, &format!("terraform {version} validate"));
@@ -703,10 +710,6 @@ async fn query_errors_point_at_the_project_ref_line() {
         );
 
         assert!(reveal_requests(&fx.requests()).is_empty(), "{version}");
-        assert_eq!(
-            fx.sim.keys(PROJECT),
-            vec![key],
-            "{version}: nothing changed"
-        );
+        assert_eq!(fx.keys(), vec![key], "{version}: nothing changed");
     }
 }

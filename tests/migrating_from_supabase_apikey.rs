@@ -11,12 +11,14 @@
 mod support;
 
 use supabase_simulator::KeySeed;
-use support::acceptance::{actions, resource, Fixture, PROJECT};
+use support::acceptance::{actions, resource, Fixture};
 use support::terraform::{self, SOURCE_ADDRESS};
 
 const ADDR: &str = "supabase_secret_api_key.backend";
 
-fn config(extra: &str) -> String {
+/// The guide's configuration of the key `backend_key` ([`Fixture::name`] of it) in the
+/// fixture's project.
+fn config(fx: &Fixture, extra: &str) -> String {
     format!(
         r#"terraform {{
   required_providers {{
@@ -30,12 +32,14 @@ provider "supabasekeys" {{}}
 
 resource "supabase_secret_api_key" "backend" {{
   provider    = supabasekeys
-  project_ref = "{PROJECT}"
-  name        = "backend_key"
+  project_ref = "{project}"
+  name        = "{name}"
   description = "Backend service"
 {extra}
 }}
-"#
+"#,
+        project = fx.project(),
+        name = fx.name("backend_key"),
     )
 }
 
@@ -49,13 +53,13 @@ async fn a_key_the_official_provider_made_is_imported_by_ref_and_uuid() {
         let version = tf.version_string();
         let fx = Fixture::new(&tf).await;
         // What supabase_apikey leaves: a secret key, no description (it never sends one).
-        let seeded = fx.sim.seed_key(PROJECT, KeySeed::secret("backend_key"));
-        let import_id = format!("{PROJECT}/{}", seeded.id);
+        let seeded = fx.seed_key(KeySeed::secret(&fx.name("backend_key")));
+        let import_id = format!("{}/{}", fx.project(), seeded.id);
 
         if tf.at_least((1, 5, 0)) {
             let import_block = format!("import {{\n  to = {ADDR}\n  id = \"{import_id}\"\n}}\n");
             fx.work
-                .write("main.tf", &format!("{}\n{import_block}", config("")));
+                .write("main.tf", &format!("{}\n{import_block}", config(&fx, "")));
             let plan = fx.plan().await;
             assert_eq!(
                 actions(&plan),
@@ -68,7 +72,7 @@ async fn a_key_the_official_provider_made_is_imported_by_ref_and_uuid() {
                 .await;
         } else {
             // Import blocks came in Terraform 1.5: the guide's other way.
-            fx.work.write("main.tf", &config(""));
+            fx.write("main.tf", &config(&fx, ""));
             fx.ok(&["import", "-input=false", "-no-color", ADDR, &import_id])
                 .await;
             let plan = fx.plan().await;
@@ -86,7 +90,7 @@ async fn a_key_the_official_provider_made_is_imported_by_ref_and_uuid() {
             0,
             "Terraform {version}: nothing deleted"
         );
-        let keys = fx.sim.keys(PROJECT);
+        let keys = fx.keys();
         assert_eq!(keys.len(), 1, "Terraform {version}: {keys:#?}");
         assert_eq!(keys[0].id, seeded.id);
         assert_eq!(keys[0].description.as_deref(), Some("Backend service"));
@@ -103,9 +107,9 @@ async fn a_key_the_official_provider_made_is_imported_by_ref_and_uuid() {
         fx.assert_no_changes().await;
 
         // keepers is Terraform's own value, null after an import: adding it is a rotation.
-        fx.work.write(
+        fx.write(
             "main.tf",
-            &config("  keepers = {\n    generation = \"1\"\n  }"),
+            &config(&fx, "  keepers = {\n    generation = \"1\"\n  }"),
         );
         let plan = fx.plan().await;
         assert_eq!(

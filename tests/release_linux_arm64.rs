@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use support::acceptance::{Fixture, PROJECT};
+use support::acceptance::Fixture;
 use support::key_resource::{self as steps, KeyResource};
 use support::plugin::{self, tfplugin6 as pb, ClientCert, Plugin};
 use support::release::{expected_h1, pinned_config, repo, OFFLINE, VERSION};
@@ -410,11 +410,17 @@ async fn terraform_drives_the_arm64_zip_under_qemu_through_create_refresh_update
     );
     let started = Instant::now();
     let starts_before = starts(release);
+    // The fixture's first work dir outlives the fixture: in live mode the provider's logs, from
+    // which the fixture reads its requests, are kept under it.
+    let _first_work: Workdir;
     let mut fx = Fixture::new(&tf).await;
-    fx.work = Workdir::with_cli_config(&format!(
-        "provider_installation {{\n  dev_overrides {{\n    \"{SOURCE_ADDRESS}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-        release.plugin_dir.display()
-    ));
+    _first_work = std::mem::replace(
+        &mut fx.work,
+        Workdir::with_cli_config(&format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"{SOURCE_ADDRESS}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            release.plugin_dir.display()
+        )),
+    );
 
     // Create (the plan refreshes nothing yet), then every later plan refreshes.
     let created = steps::create(&fx, &KEY, "arm64_backend_key", "Backend, on arm64").await;
@@ -438,8 +444,8 @@ async fn terraform_drives_the_arm64_zip_under_qemu_through_create_refresh_update
         &KEY,
         &server,
         &[
-            format!("{PROJECT}/{}", server.id),
-            format!("{PROJECT}/{}", server.name),
+            format!("{}/{}", fx.project(), server.id),
+            format!("{}/{}", fx.project(), server.name),
         ],
     )
     .await;

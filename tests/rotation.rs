@@ -1,31 +1,59 @@
-//! examples/rotation, unchanged, against the simulator on every Terraform the suite is given,
-//! with key names unique per project and type (as Supabase enforces them): bumping `generation`
-//! changes `keepers` and the name together, which replaces the key create-before-destroy, so
-//! the new key (a new id) exists before the old id is deleted, and state ends up holding the
-//! new key's secret. The plan after is empty, outputs included, except for what a data source
+//! examples/rotation, unchanged (live, its key names carry the test's prefix), against the
+//! simulator or a live endpoint on every Terraform the suite is given, with key names unique
+//! per project and type (as Supabase enforces them): bumping `generation` changes `keepers` and
+//! the name together, which replaces the key create-before-destroy, so the new key (a new id)
+//! exists before the old id is deleted, and state ends up holding the new key's secret. The plan after is empty, outputs included, except for what a data source
 //! listing the keys feeds, which changes once (as docs/guides/rotation.md says).
 
 mod support;
 
 use http::Method;
 use supabase_simulator::{RequestMatcher, SimulatorConfig};
-use support::acceptance::{actions, folded, resource, stderr, Fixture, PROJECT};
+use support::acceptance::{actions, folded, resource, stderr, Fixture};
+use support::backend::SimOnly;
 use support::terraform::{self, Terraform};
 
 const EXAMPLE: &str = include_str!("../examples/rotation/main.tf");
 const ADDR: &str = "supabase_secret_api_key.backend";
+/// The example's name line.
+const NAME_LINE: &str = "name        = \"backend_key_g${var.generation}\"";
 
-/// The example as it is, with its variables in terraform.tfvars.
+/// The example for this fixture: as it is on the simulator; live, its key names carry the
+/// test's prefix ([`Fixture::name`]), since a live run makes no key without it (`main.tf` is
+/// written as it is, not through [`Fixture::config`], which would check the names).
+fn example(fx: &Fixture) -> String {
+    assert!(
+        EXAMPLE.contains(NAME_LINE),
+        "the example's name line changed"
+    );
+    EXAMPLE.replace(
+        NAME_LINE,
+        &format!(
+            "name        = \"{}${{var.generation}}\"",
+            fx.name("backend_key_g")
+        ),
+    )
+}
+
+/// The example as it is (see [`example`]), with its variables in terraform.tfvars.
 fn write_example(fx: &Fixture, generation: u32) {
-    fx.work.write("main.tf", EXAMPLE);
+    fx.write("main.tf", &example(fx));
     write_generation(fx, generation);
 }
 
 fn write_generation(fx: &Fixture, generation: u32) {
-    fx.work.write(
+    fx.write(
         "terraform.tfvars",
-        &format!("project_ref = \"{PROJECT}\"\ngeneration  = {generation}\n"),
+        &format!(
+            "project_ref = \"{}\"\ngeneration  = {generation}\n",
+            fx.project()
+        ),
     );
+}
+
+/// The name the example gives the key of `generation` ([`Fixture::name`] of it).
+fn generation_name(fx: &Fixture, generation: u32) -> String {
+    fx.name(&format!("backend_key_g{generation}"))
 }
 
 fn string_at(json: &serde_json::Value, what: &str) -> String {
@@ -35,13 +63,14 @@ fn string_at(json: &serde_json::Value, what: &str) -> String {
 }
 
 /// A simulator that refuses a second key of the same name and type (409), as the API does; the
-/// rotation must work with it, not because the simulator lets names repeat.
+/// rotation must work with it, not because the simulator lets names repeat. (That is the
+/// simulator's default, so a live run, whose API enforces it, takes the suite's fixture.)
 async fn fixture(tf: &Terraform) -> Fixture {
-    let config = SimulatorConfig {
-        unique_names: true,
-        ..SimulatorConfig::default()
-    };
-    Fixture::with_config(tf, config).await
+    assert!(
+        SimulatorConfig::default().unique_names,
+        "the simulator refuses a taken name by default"
+    );
+    Fixture::new(tf).await
 }
 
 /// Asserts what the state file (not `terraform show`, which lists deposed objects too) holds for
@@ -90,7 +119,10 @@ async fn output(fx: &Fixture, name: &str) -> String {
 async fn a_new_generation_creates_the_new_key_before_deleting_the_old_one() {
     for tf in terraform::all() {
         let version = tf.version_string();
-        let fx = fixture(&tf).await;
+        // Holds the old key's delete at the server, and times the create's answer against it.
+        let Some(fx) = Fixture::sim_only(&tf, SimOnly::Holds).await else {
+            continue;
+        };
         write_example(&fx, 1);
         fx.apply().await;
 
@@ -98,7 +130,7 @@ async fn a_new_generation_creates_the_new_key_before_deleting_the_old_one() {
         let first = resource(&state, ADDR);
         let old_id = string_at(&first["values"]["id"], "id");
         let old_secret = string_at(&first["values"]["api_key"], "api_key");
-        assert_eq!(first["values"]["name"], "backend_key_g1");
+        assert_eq!(first["values"]["name"], generation_name(&fx, 1));
         assert_eq!(first["values"]["keepers"]["generation"], "1");
         let before = fx.requests().len();
 
@@ -123,8 +155,8 @@ async fn a_new_generation_creates_the_new_key_before_deleting_the_old_one() {
 
         // The old key's delete is held at the server: by the time it arrives, the new key
         // exists beside the old one.
-        let keys_path = format!("/v1/projects/{PROJECT}/api-keys");
-        let delete_hold = fx.sim.hold(RequestMatcher::new(
+        let keys_path = format!("/v1/projects/{}/api-keys", fx.project());
+        let delete_hold = fx.sim().hold(RequestMatcher::new(
             Method::DELETE,
             &format!("{keys_path}/*"),
         ));
@@ -132,15 +164,15 @@ async fn a_new_generation_creates_the_new_key_before_deleting_the_old_one() {
             fx.ok(&["apply", "-input=false", "-no-color", "tfplan"]),
             async {
                 delete_hold.wait_held(1).await;
-                let keys = fx.sim.keys(PROJECT);
+                let keys = fx.keys();
                 delete_hold.release_all();
                 keys
             }
         );
-        let names: Vec<&str> = at_delete.iter().map(|k| k.name.as_str()).collect();
+        let names: Vec<String> = at_delete.iter().map(|k| k.name.clone()).collect();
         assert_eq!(
             names,
-            ["backend_key_g1", "backend_key_g2"],
+            [generation_name(&fx, 1), generation_name(&fx, 2)],
             "Terraform {version}: both keys exist when the old one's delete arrives"
         );
         assert_eq!(at_delete[0].id, old_id);
@@ -179,7 +211,7 @@ async fn a_new_generation_creates_the_new_key_before_deleting_the_old_one() {
         );
 
         // One key remains: the new one, whose secret state and the output hold.
-        let keys = fx.sim.keys(PROJECT);
+        let keys = fx.keys();
         assert_eq!(keys.len(), 1, "Terraform {version}: {keys:#?}");
         let state = fx.state().await;
         let second = resource(&state, ADDR);
@@ -190,7 +222,7 @@ async fn a_new_generation_creates_the_new_key_before_deleting_the_old_one() {
             at_delete[1].id, new_id,
             "the key created before the delete remains"
         );
-        assert_eq!(keys[0].name, "backend_key_g2");
+        assert_eq!(keys[0].name, generation_name(&fx, 2));
         assert_eq!(second["values"]["keepers"]["generation"], "2");
         assert_eq!(
             second["values"]["api_key"], keys[0].api_key,
@@ -207,7 +239,7 @@ async fn a_new_generation_creates_the_new_key_before_deleting_the_old_one() {
             "Terraform {version}: the example's outputs were updated by the apply"
         );
         fx.destroy().await;
-        assert!(fx.sim.keys(PROJECT).is_empty(), "Terraform {version}");
+        assert!(fx.keys().is_empty(), "Terraform {version}");
     }
 }
 
@@ -220,15 +252,13 @@ async fn a_rotation_that_keeps_the_name_fails_and_leaves_the_old_key() {
     for tf in terraform::all() {
         let version = tf.version_string();
         let fx = fixture(&tf).await;
-        let fixed_name = EXAMPLE.replace(
-            "name        = \"backend_key_g${var.generation}\"",
-            "name        = \"backend_key\"",
-        );
+        let fixed = fx.name("backend_key");
+        let fixed_name = EXAMPLE.replace(NAME_LINE, &format!("name        = \"{fixed}\""));
         assert_ne!(fixed_name, EXAMPLE, "the example's name line changed");
-        fx.work.write("main.tf", &fixed_name);
+        fx.write("main.tf", &fixed_name);
         write_generation(&fx, 1);
         fx.apply().await;
-        let old = fx.sim.keys(PROJECT);
+        let old = fx.keys();
         assert_eq!(old.len(), 1);
 
         write_generation(&fx, 2);
@@ -242,7 +272,7 @@ async fn a_rotation_that_keeps_the_name_fails_and_leaves_the_old_key() {
         let message = folded(&stderr(&failed));
         assert!(
             message.contains("already exists")
-                && message.contains("\"backend_key\"")
+                && message.contains(&format!("\"{fixed}\""))
                 && message.contains("replacing that key (create_before_destroy, -replace), give the new key another name"),
             "Terraform {version}: {message}"
         );
@@ -256,7 +286,7 @@ async fn a_rotation_that_keeps_the_name_fails_and_leaves_the_old_key() {
             0,
             "Terraform {version}: nothing deleted"
         );
-        assert_eq!(fx.sim.keys(PROJECT), old, "Terraform {version}");
+        assert_eq!(fx.keys(), old, "Terraform {version}");
         assert_state_file_holds_current(&fx, &old[0], &format!("Terraform {version}"));
 
         // Reverting keepers proposes nothing; a new name with it rotates the key.
@@ -264,9 +294,13 @@ async fn a_rotation_that_keeps_the_name_fails_and_leaves_the_old_key() {
         apply_says_no_changes(&fx, &format!("Terraform {version}: keepers reverted")).await;
         write_example(&fx, 2);
         fx.apply().await;
-        let rotated = fx.sim.keys(PROJECT);
+        let rotated = fx.keys();
         assert_eq!(rotated.len(), 1, "Terraform {version}");
-        assert_eq!(rotated[0].name, "backend_key_g2", "Terraform {version}");
+        assert_eq!(
+            rotated[0].name,
+            generation_name(&fx, 2),
+            "Terraform {version}"
+        );
         assert_ne!(rotated[0].id, old[0].id, "Terraform {version}");
     }
 }
@@ -282,7 +316,7 @@ async fn replace_without_a_new_generation_fails_and_leaves_the_old_key() {
         let fx = fixture(&tf).await;
         write_example(&fx, 1);
         fx.apply().await;
-        let old = fx.sim.keys(PROJECT);
+        let old = fx.keys();
 
         let failed = fx
             .run(&[
@@ -299,7 +333,8 @@ async fn replace_without_a_new_generation_fails_and_leaves_the_old_key() {
         );
         let message = folded(&stderr(&failed));
         assert!(
-            message.contains("already exists") && message.contains("\"backend_key_g1\""),
+            message.contains("already exists")
+                && message.contains(&format!("\"{}\"", generation_name(&fx, 1))),
             "Terraform {version}: {message}"
         );
         assert_eq!(
@@ -308,7 +343,7 @@ async fn replace_without_a_new_generation_fails_and_leaves_the_old_key() {
             "Terraform {version}: only the first generation was created"
         );
         assert_eq!(fx.count("DELETE"), 0, "Terraform {version}");
-        assert_eq!(fx.sim.keys(PROJECT), old, "Terraform {version}");
+        assert_eq!(fx.keys(), old, "Terraform {version}");
         assert_state_file_holds_current(&fx, &old[0], &format!("Terraform {version}"));
         apply_says_no_changes(
             &fx,
@@ -330,18 +365,19 @@ async fn replace_that_deletes_first_keeps_the_name() {
     for tf in terraform::all() {
         let version = tf.version_string();
         let fx = fixture(&tf).await;
-        let deletes_first = EXAMPLE.replace(
+        let example = example(&fx);
+        let deletes_first = example.replace(
             "create_before_destroy = true",
             "create_before_destroy = false",
         );
         assert_ne!(
-            deletes_first, EXAMPLE,
+            deletes_first, example,
             "the example's lifecycle line changed"
         );
-        fx.work.write("main.tf", &deletes_first);
+        fx.write("main.tf", &deletes_first);
         write_generation(&fx, 1);
         fx.apply().await;
-        let old = fx.sim.keys(PROJECT);
+        let old = fx.keys();
 
         let replace = format!("-replace={ADDR}");
         fx.ok(&[
@@ -352,7 +388,7 @@ async fn replace_that_deletes_first_keeps_the_name() {
             &replace,
         ])
         .await;
-        let new = fx.sim.keys(PROJECT);
+        let new = fx.keys();
         assert_eq!(new.len(), 1, "Terraform {version}");
         assert_eq!(new[0].name, old[0].name, "Terraform {version}");
         assert_ne!(new[0].id, old[0].id, "Terraform {version}");
@@ -368,7 +404,8 @@ async fn replace_that_deletes_first_keeps_the_name() {
 }
 
 /// A data source that lists the project's secret keys, with an output of their names; `DEPENDS`
-/// is replaced with a `depends_on` on the key, or with nothing.
+/// is replaced with a `depends_on` on the key, or with nothing, and `OWN` with nothing (see
+/// [`key_list`]).
 const KEY_LIST: &str = r#"
 data "supabase_api_keys" "secret" {
   project_ref = var.project_ref
@@ -377,9 +414,31 @@ data "supabase_api_keys" "secret" {
 }
 
 output "secret_key_names" {
-  value = [for key in data.supabase_api_keys.secret.keys : key.name]
+  value = [for key in data.supabase_api_keys.secret.keys : key.nameOWN]
 }
 "#;
+
+/// [`KEY_LIST`] with a `depends_on` on the key or none. On the simulator the project holds only
+/// the test's keys and the output names them all; live, it holds others' keys too, which come
+/// and go as other tests run, so the output keeps the names with the test's prefix (a filter
+/// Terraform 1.0 has: `regexall`).
+fn key_list(fx: &Fixture, depends: bool) -> String {
+    let own = if fx.is_live() {
+        format!(" if length(regexall(\"^{}\", key.name)) > 0", fx.name(""))
+    } else {
+        String::new()
+    };
+    KEY_LIST
+        .replace(
+            "DEPENDS",
+            if depends {
+                "depends_on = [supabase_secret_api_key.backend]"
+            } else {
+                ""
+            },
+        )
+        .replace("OWN", &own)
+}
 
 async fn key_names(fx: &Fixture) -> serde_json::Value {
     let out = fx.ok(&["output", "-json", "secret_key_names"]).await;
@@ -430,34 +489,28 @@ async fn after_a_rotation_a_data_source_listing_the_keys_changes_once() {
                 }
             );
             let fx = fixture(&tf).await;
-            let list = KEY_LIST.replace(
-                "DEPENDS",
-                if depends {
-                    "depends_on = [supabase_secret_api_key.backend]"
-                } else {
-                    ""
-                },
-            );
-            fx.work.write("main.tf", &format!("{EXAMPLE}{list}"));
+            let list = key_list(&fx, depends);
+            fx.write("main.tf", &format!("{}{list}", example(&fx)));
             write_generation(&fx, 1);
             fx.ok(&apply).await;
             // An independent data source was read before the first key existed: settle it.
             fx.ok(&apply).await;
             assert_eq!(
                 key_names(&fx).await,
-                serde_json::json!(["backend_key_g1"]),
+                serde_json::json!([generation_name(&fx, 1)]),
                 "{label}"
             );
             assert_eq!(changed_outputs(&fx.plan().await), vec![], "{label}");
 
             write_generation(&fx, 2);
             fx.ok(&apply).await;
+            let (g1, g2) = (generation_name(&fx, 1), generation_name(&fx, 2));
             let stale = if depends {
-                serde_json::json!(["backend_key_g1", "backend_key_g2"])
+                serde_json::json!([g1, g2])
             } else {
-                serde_json::json!(["backend_key_g1"])
+                serde_json::json!([g1])
             };
-            let current = serde_json::json!(["backend_key_g2"]);
+            let current = serde_json::json!([g2]);
             let listed = key_names(&fx).await;
             // Read after the delete, the list is current already: nothing is left to change.
             let read_after_delete =

@@ -8,15 +8,14 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Output;
 
 use serde_json::{json, Value as Json};
-use supabase_simulator::{
-    FaultAction, FaultRule, KeySeed, RateLimit, RequestMatcher, SimulatorConfig,
-};
-use support::acceptance::{folded, resource, Fixture, PROJECT, TOKEN};
+use supabase_simulator::{FaultAction, FaultRule, KeySeed, RequestMatcher};
+use support::acceptance::{folded, resource, Fixture, TOKEN};
+use support::backend::SimOnly;
+use support::provider_log::{request_lines, split_log};
 use support::terraform::{self, assert_success, text, Terraform};
 
 const ADDR: &str = "supabase_secret_api_key.backend";
@@ -24,12 +23,14 @@ const PROVIDER_ADDR: &str = "provider[\"registry.terraform.io/supabase-rs/supaba
 /// How many leading characters of a secret key the API shows anyway (its public `prefix`).
 const PUBLIC_PREFIX: usize = 15;
 
-fn key_config(name: &str, description: &str) -> String {
+/// The key `name` ([`Fixture::name`] of it) in the fixture's project, and its value as a
+/// sensitive output.
+fn key_config(fx: &Fixture, name: &str, description: &str) -> String {
     format!(
         r#"provider "supabase" {{}}
 
 resource "supabase_secret_api_key" "backend" {{
-  project_ref = "{PROJECT}"
+  project_ref = "{project}"
   name        = "{name}"
   description = "{description}"
 }}
@@ -38,18 +39,23 @@ output "key" {{
   value     = supabase_secret_api_key.backend.api_key
   sensitive = true
 }}
-"#
+"#,
+        project = fx.project(),
+        name = fx.name(name),
     )
 }
 
-fn second_key(name: &str) -> String {
+/// A second key, `name` ([`Fixture::name`] of it).
+fn second_key(fx: &Fixture, name: &str) -> String {
     format!(
         r#"
 resource "supabase_secret_api_key" "second" {{
-  project_ref = "{PROJECT}"
+  project_ref = "{project}"
   name        = "{name}"
 }}
-"#
+"#,
+        project = fx.project(),
+        name = fx.name(name),
     )
 }
 
@@ -62,7 +68,7 @@ struct Logged {
 }
 
 /// Runs `terraform ARGS` with `TF_LOG=TRACE` and `TF_LOG_PATH` set to a fresh file in the work
-/// dir, and collects the log and both streams.
+/// dir, and collects the log and both streams. The log settings last for that run only.
 async fn run_logged(fx: &mut Fixture, label: &str, args: &[&str]) -> (Output, Logged) {
     run_logged_at(fx, label, ("TF_LOG", "TRACE"), args).await
 }
@@ -82,6 +88,12 @@ async fn run_logged_at(
     }
     fx.set_env("TF_LOG_PATH", path.to_str().expect("utf-8 path"));
     let output = fx.run(args).await;
+    // Later runs log as the fixture has them: in live mode the fixture reads a log the test
+    // chose right after each run, so a later run must not append to this one (its requests
+    // would be read twice).
+    for name in ["TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_PATH"] {
+        fx.set_env(name, "");
+    }
     let log = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{label}: no log at {}: {e}", path.display()));
     let logged = Logged {
@@ -96,42 +108,16 @@ async fn run_logged_at(
     (output, logged)
 }
 
-/// Whether a log line starts an entry (`2026-11-26T19:53:07.422Z [LEVEL] ...`); other lines
-/// continue the entry above (multi-line values such as a panic's).
-fn starts_entry(line: &str) -> bool {
-    line.get(..4)
-        .is_some_and(|year| year.bytes().all(|b| b.is_ascii_digit()))
-        && line.get(10..11) == Some("T")
-}
-
-/// The log's lines split into the provider's (relayed by Terraform from its stderr) and
-/// Terraform core's, each entry's continuation lines going with it.
-fn split_log(log: &str) -> (Vec<&str>, Vec<&str>) {
-    let (mut provider, mut core) = (Vec::new(), Vec::new());
-    let mut in_provider = false;
-    for line in log.lines() {
-        if starts_entry(line) {
-            in_provider = line.contains("provider.terraform-provider-supabase")
-                || line.contains("@module=provider");
-        }
-        if in_provider {
-            provider.push(line);
-        } else {
-            core.push(line);
-        }
-    }
-    (provider, core)
-}
-
 /// What must never show, each with a name for the failure message: the whole value and the
 /// part an attacker could not know (an API key's text after its public prefix, a token's after
 /// `sbp_`).
 struct Secrets(Vec<(String, String)>);
 
 impl Secrets {
-    fn new() -> Secrets {
+    /// The access token `token` (the fixture's: [`Fixture::token`]).
+    fn new(token: &str) -> Secrets {
         let mut secrets = Secrets(Vec::new());
-        secrets.token("the access token", TOKEN);
+        secrets.token("the access token", token);
         secrets
     }
 
@@ -154,9 +140,10 @@ impl Secrets {
         ));
     }
 
-    /// Every key the simulator holds now.
+    /// Every key of the test's on the server now (on the simulator, every key of the project
+    /// but its legacy ones).
     fn server_keys(&mut self, fx: &Fixture) {
-        for key in fx.sim.keys(PROJECT) {
+        for key in fx.keys() {
             self.api_key(
                 &format!("api_key of {} ({})", key.name, key.id),
                 &key.api_key,
@@ -223,22 +210,22 @@ async fn an_apply_update_and_destroy_leak_no_secret() {
         let mut fx = Fixture::new(&tf).await;
         let apply = ["apply", "-auto-approve", "-input=false", "-no-color"];
         let mut runs = Vec::new();
-        fx.config(&key_config("hygiene_key", "first"));
+        fx.config(&key_config(&fx, "hygiene_key", "first"));
         let (output, logged) = run_logged(&mut fx, "apply-create", &apply).await;
         assert_success(&output, &logged.label);
         runs.push(logged);
         // An update: the prior state, secret included, travels through plan and apply.
-        fx.config(&key_config("hygiene_key", "second"));
+        fx.config(&key_config(&fx, "hygiene_key", "second"));
         let (output, logged) = run_logged(&mut fx, "apply-update", &apply).await;
         assert_success(&output, &logged.label);
         runs.push(logged);
-        let mut secrets = Secrets::new();
+        let mut secrets = Secrets::new(&fx.token());
         secrets.server_keys(&fx);
         assert_eq!(secrets.0.len(), 4, "one key and the token");
         let state = fx.state().await;
         assert_eq!(
             resource(&state, ADDR)["values"]["api_key"],
-            fx.sim.keys(PROJECT)[0].api_key,
+            fx.keys()[0].api_key,
             "the secret went through the provider into state"
         );
         let (output, logged) = run_logged(
@@ -249,7 +236,7 @@ async fn an_apply_update_and_destroy_leak_no_secret() {
         .await;
         assert_success(&output, &logged.label);
         runs.push(logged);
-        assert!(fx.sim.keys(PROJECT).is_empty());
+        assert!(fx.keys().is_empty());
         assert_no_secrets(&runs, &secrets);
     }
 }
@@ -258,12 +245,9 @@ async fn an_apply_update_and_destroy_leak_no_secret() {
 async fn an_import_leaks_no_secret() {
     for tf in terraform::all() {
         let mut fx = Fixture::new(&tf).await;
-        let seeded = fx.sim.seed_key(
-            PROJECT,
-            KeySeed::secret("imported_key").with_description("d"),
-        );
-        fx.config(&key_config("imported_key", "d"));
-        let import_id = format!("{PROJECT}/{}", seeded.id);
+        let seeded = fx.seed_key(KeySeed::secret(&fx.name("imported_key")).with_description("d"));
+        fx.config(&key_config(&fx, "imported_key", "d"));
+        let import_id = format!("{}/{}", fx.project(), seeded.id);
         let (output, import) = run_logged(
             &mut fx,
             "import",
@@ -279,7 +263,7 @@ async fn an_import_leaks_no_secret() {
             seeded.api_key,
             "the import revealed the secret into state"
         );
-        let mut secrets = Secrets::new();
+        let mut secrets = Secrets::new(&fx.token());
         secrets.api_key("the seeded key's api_key", &seeded.api_key);
         secrets.server_keys(&fx);
         assert_no_secrets(&[import, plan], &secrets);
@@ -289,10 +273,12 @@ async fn an_import_leaks_no_secret() {
 #[tokio::test]
 async fn a_failing_apply_in_a_storm_of_500s_leaks_no_secret() {
     for tf in terraform::all() {
-        let mut fx = Fixture::new(&tf).await;
+        let Some(mut fx) = Fixture::sim_only(&tf, SimOnly::FaultInjection).await else {
+            continue;
+        };
         fx.set_env("SUPABASE_MAX_RETRIES", "2");
         let mut runs = Vec::new();
-        fx.config(&key_config("stormy_key", "first"));
+        fx.config(&key_config(&fx, "stormy_key", "first"));
         let (output, logged) = run_logged(
             &mut fx,
             "apply",
@@ -305,8 +291,8 @@ async fn a_failing_apply_in_a_storm_of_500s_leaks_no_secret() {
         // and a second key; applied in a storm, so both fail after their retries.
         fx.config(&format!(
             "{}{}",
-            key_config("stormy_key", "second"),
-            second_key("stormy_second_key")
+            key_config(&fx, "stormy_key", "second"),
+            second_key(&fx, "stormy_second_key")
         ));
         let (output, logged) = run_logged(
             &mut fx,
@@ -316,7 +302,7 @@ async fn a_failing_apply_in_a_storm_of_500s_leaks_no_secret() {
         .await;
         assert_success(&output, &logged.label);
         runs.push(logged);
-        fx.sim.add_fault(FaultRule::always(
+        fx.sim().add_fault(FaultRule::always(
             RequestMatcher::any_method("/v1/**"),
             FaultAction::Status(500),
         ));
@@ -332,7 +318,7 @@ async fn a_failing_apply_in_a_storm_of_500s_leaks_no_secret() {
             ],
         )
         .await;
-        fx.sim.clear_faults();
+        fx.sim().clear_faults();
         assert!(
             !output.status.success(),
             "{}: the apply succeeded in a storm",
@@ -361,9 +347,9 @@ async fn a_failing_apply_in_a_storm_of_500s_leaks_no_secret() {
             logged.label
         );
         runs.push(logged);
-        let mut secrets = Secrets::new();
+        let mut secrets = Secrets::new(&fx.token());
         secrets.server_keys(&fx);
-        assert_eq!(fx.sim.keys(PROJECT).len(), 1, "the storm created nothing");
+        assert_eq!(fx.keys().len(), 1, "the storm created nothing");
         assert_no_secrets(&runs, &secrets);
     }
 }
@@ -381,8 +367,8 @@ async fn a_forced_panic_is_an_error_that_shows_the_secret_redacted() {
         fx.set_env("TF_SUPABASE_PROVIDER_TEST_PANIC", "1");
         fx.config(&format!(
             "{}{}",
-            key_config("panicky_key", "first"),
-            second_key("panicky_second_key")
+            key_config(&fx, "panicky_key", "first"),
+            second_key(&fx, "panicky_second_key")
         ));
         // One create at a time: the second is asked of the same provider process after the
         // first one panicked.
@@ -462,69 +448,16 @@ async fn a_forced_panic_is_an_error_that_shows_the_secret_redacted() {
                 .any(|l| l.contains("plugin started")),
             "{label}: a new provider process served the second create"
         );
-        let keys = fx.sim.keys(PROJECT);
+        let keys = fx.keys();
         assert_eq!(
             keys.len(),
             2,
             "both creates reached the API before panicking"
         );
-        let mut secrets = Secrets::new();
+        let mut secrets = Secrets::new(&fx.token());
         secrets.server_keys(&fx);
         assert_no_secrets(&[logged], &secrets);
     }
-}
-
-/// The provider's request lines (`Management API request: key=value ...`, as Terraform prints
-/// the hclog fields), each with its level and fields.
-fn request_lines(provider: &[&str]) -> Vec<(String, BTreeMap<String, String>)> {
-    const MESSAGE: &str = "provider.terraform-provider-supabase: Management API request: ";
-    provider
-        .iter()
-        .filter_map(|line| {
-            let at = line.find(MESSAGE)?;
-            let level = line[..at]
-                .split(['[', ']'])
-                .nth(1)
-                .unwrap_or_default()
-                .to_string();
-            Some((level, fields(&line[at + MESSAGE.len()..])))
-        })
-        .collect()
-}
-
-/// `key=value key="quoted value"` into a map (Terraform quotes values with spaces, Go-style).
-fn fields(text: &str) -> BTreeMap<String, String> {
-    let mut fields = BTreeMap::new();
-    let mut rest = text.trim_start();
-    while let Some(eq) = rest.find('=') {
-        let key = rest[..eq].to_string();
-        rest = &rest[eq + 1..];
-        let value = if let Some(quoted) = rest.strip_prefix('"') {
-            let mut value = String::new();
-            let mut chars = quoted.char_indices();
-            let mut end = quoted.len();
-            while let Some((i, c)) = chars.next() {
-                match c {
-                    '\\' => value.extend(chars.next().map(|(_, c)| c)),
-                    '"' => {
-                        end = i + 1;
-                        break;
-                    }
-                    c => value.push(c),
-                }
-            }
-            rest = &quoted[end..];
-            value
-        } else {
-            let end = rest.find(' ').unwrap_or(rest.len());
-            let value = rest[..end].to_string();
-            rest = &rest[end..];
-            value
-        };
-        fields.insert(key, value);
-        rest = rest.trim_start();
-    }
-    fields
 }
 
 /// `TF_LOG_PROVIDER=DEBUG` (what a user sets to see what the provider did), `TF_LOG=DEBUG` and
@@ -534,19 +467,17 @@ fn fields(text: &str) -> BTreeMap<String, String> {
 /// there was none; and neither the token nor the secret, anywhere.
 #[tokio::test]
 async fn the_debug_log_shows_each_request_without_a_token_or_secret() {
-    let keys_path = format!("/v1/projects/{PROJECT}/api-keys");
     for tf in terraform::all() {
         for (variable, level) in [
             ("TF_LOG_PROVIDER", "DEBUG"),
             ("TF_LOG", "DEBUG"),
             ("TF_LOG", "TRACE"),
         ] {
-            let config = SimulatorConfig {
-                rate_limit: Some(RateLimit::default()),
-                ..SimulatorConfig::default()
-            };
-            let mut fx = Fixture::with_config(&tf, config).await;
-            fx.config(&key_config("logged_key", "debug log"));
+            // The simulator's default configuration enforces the API's documented limit
+            // (`RateLimit::default()`, 120 a minute) and sends its headers, as the API does.
+            let mut fx = Fixture::new(&tf).await;
+            let keys_path = format!("/v1/projects/{}/api-keys", fx.project());
+            fx.config(&key_config(&fx, "logged_key", "debug log"));
             let (output, logged) = run_logged_at(
                 &mut fx,
                 &format!("apply-{}", level.to_ascii_lowercase()),
@@ -608,7 +539,7 @@ async fn the_debug_log_shows_each_request_without_a_token_or_secret() {
                 assert!(duration >= 0.0, "{label}: {f:?}");
                 assert_eq!(f["attempt"], "1", "{label}: no retry was needed: {f:?}");
                 assert_eq!(f["max_attempts"], "6", "{label}: {f:?}");
-                // The simulator sends the documented limit's headers, as the API does.
+                // The API sends its documented limit's headers (the simulator too).
                 assert_eq!(f["x_ratelimit_limit"], "120", "{label}: {f:?}");
                 let remaining: u32 = f["x_ratelimit_remaining"]
                     .parse()
@@ -629,7 +560,10 @@ async fn the_debug_log_shows_each_request_without_a_token_or_secret() {
                 !configured.is_empty()
                     && configured.iter().all(|l| {
                         l.contains("[INFO]")
-                            && l.contains(&format!("endpoint={}/", fx.sim.base_url()))
+                            && l.contains(&format!(
+                                "endpoint={}/",
+                                fx.endpoint().trim_end_matches('/')
+                            ))
                             && l.contains("access_token_from=SUPABASE_ACCESS_TOKEN")
                     }),
                 "{label}: {configured:#?}"
@@ -643,7 +577,7 @@ async fn the_debug_log_shows_each_request_without_a_token_or_secret() {
                 provider.join("\n")
             );
 
-            let mut secrets = Secrets::new();
+            let mut secrets = Secrets::new(&fx.token());
             secrets.server_keys(&fx);
             assert_eq!(secrets.0.len(), 4, "{label}: one key and the token");
             assert_no_secrets(&[logged], &secrets);
@@ -716,7 +650,7 @@ async fn plans_and_state_mark_api_key_sensitive() {
     for tf in terraform::all() {
         let version = tf.version_string();
         let fx = Fixture::new(&tf).await;
-        fx.config(&key_config("sensitive_key", "first"));
+        fx.config(&key_config(&fx, "sensitive_key", "first"));
         let planned = fx
             .ok(&["plan", "-input=false", "-no-color", "-out=tfplan"])
             .await;
@@ -745,10 +679,10 @@ async fn plans_and_state_mark_api_key_sensitive() {
             "tfplan",
         ])
         .await;
-        let secret = fx.sim.keys(PROJECT)[0].api_key.clone();
+        let secret = fx.keys()[0].api_key.clone();
 
         // An update: the secret is in the prior state, and stays hidden.
-        fx.config(&key_config("sensitive_key", "second"));
+        fx.config(&key_config(&fx, "sensitive_key", "second"));
         let planned = fx
             .ok(&["plan", "-input=false", "-no-color", "-out=tfplan"])
             .await;
@@ -801,14 +735,16 @@ async fn a_refused_token_is_never_echoed() {
     let in_config = "sbp_wrong_1111111111111111111111111111111111111111";
     for tf in terraform::all() {
         let mut fx = Fixture::new(&tf).await;
+        // The token the fixture runs with, before the refused ones replace it.
+        let token = fx.token();
         let mut runs = Vec::new();
         fx.set_env("SUPABASE_ACCESS_TOKEN", in_env);
-        fx.config(&key_config("refused_key", "first"));
+        fx.config(&key_config(&fx, "refused_key", "first"));
         let (output, env_run) =
             run_logged(&mut fx, "plan-token-from-env", &["plan", "-no-color"]).await;
         assert!(!output.status.success(), "{}: plan passed", env_run.label);
         runs.push(env_run);
-        fx.config(&key_config("refused_key", "first").replace(
+        fx.config(&key_config(&fx, "refused_key", "first").replace(
             "provider \"supabase\" {}",
             &format!("provider \"supabase\" {{\n  access_token = \"{in_config}\"\n}}"),
         ));
@@ -838,7 +774,7 @@ async fn a_refused_token_is_never_echoed() {
             "one refused request per plan: {:?}",
             fx.requests()
         );
-        let mut secrets = Secrets::new();
+        let mut secrets = Secrets::new(&token);
         secrets.token("the refused token from the environment", in_env);
         secrets.token("the refused token from the configuration", in_config);
         assert_no_secrets(&runs, &secrets);
@@ -849,7 +785,7 @@ async fn a_refused_token_is_never_echoed() {
 async fn a_plain_http_endpoint_off_this_machine_warns_that_the_token_travels_in_clear() {
     // The provider is configured for a resource with count = 0, so no request is made at all;
     // the host is reserved (.invalid) and requests could not wait long or retry anyway.
-    let config = |endpoint: &str| {
+    let config = |fx: &Fixture, endpoint: &str| {
         format!(
             r#"provider "supabase" {{
   endpoint = "{endpoint}"
@@ -857,17 +793,19 @@ async fn a_plain_http_endpoint_off_this_machine_warns_that_the_token_travels_in_
 
 resource "supabase_secret_api_key" "backend" {{
   count       = 0
-  project_ref = "{PROJECT}"
-  name        = "clear_key"
+  project_ref = "{project}"
+  name        = "{name}"
 }}
-"#
+"#,
+            project = fx.project(),
+            name = fx.name("clear_key"),
         )
     };
     for tf in terraform::all() {
         let mut fx = Fixture::new(&tf).await;
         fx.set_env("SUPABASE_REQUEST_TIMEOUT", "1s");
         fx.set_env("SUPABASE_MAX_RETRIES", "0");
-        fx.config(&config("http://example.invalid"));
+        fx.config(&config(&fx, "http://example.invalid"));
         let (output, logged) = run_logged(&mut fx, "plan-plain-http", &["plan", "-no-color"]).await;
         assert_success(&output, &logged.label);
         let shown = folded(&format!("{}\n{}", logged.stdout, logged.stderr));
@@ -890,8 +828,14 @@ resource "supabase_secret_api_key" "backend" {{
                 .is_some_and(|l| l.contains("endpoint = \"http://example.invalid\"")),
             "line 10 of main.tf is not the endpoint:\n{main}"
         );
-        // Loopback over plain http (the simulator) draws no such warning.
-        fx.config(&config(&fx.sim.base_url()));
+        // Loopback over plain http (the simulator) draws no such warning. Live, the endpoint is
+        // not one: a loopback port nothing serves stands in, as no request is made.
+        let loopback_endpoint = if fx.is_live() {
+            "http://127.0.0.1:9".to_string()
+        } else {
+            fx.sim().base_url()
+        };
+        fx.config(&config(&fx, &loopback_endpoint));
         let (output, loopback) =
             run_logged(&mut fx, "plan-loopback-http", &["plan", "-no-color"]).await;
         assert_success(&output, &loopback.label);
@@ -902,7 +846,7 @@ resource "supabase_secret_api_key" "backend" {{
             "a plan with nothing to do made requests: {:?}",
             fx.requests()
         );
-        assert_no_secrets(&[logged, loopback], &Secrets::new());
+        assert_no_secrets(&[logged, loopback], &Secrets::new(&fx.token()));
     }
 }
 
@@ -925,7 +869,7 @@ fn the_leak_check_finds_a_secret_anywhere() {
         (2, 1),
         "continuations follow their entry"
     );
-    let mut secrets = Secrets::new();
+    let mut secrets = Secrets::new(TOKEN);
     secrets.api_key("the key", secret);
     assert_no_secrets(std::slice::from_ref(&clean), &secrets);
     let leaky = [

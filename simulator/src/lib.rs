@@ -32,7 +32,9 @@
 //! `secret_jwt_template` gets `{"role":"service_role"}`; PATCH with `null`
 //! clears a field; `reveal`, `was_compromised` and `enabled` accept only
 //! `true`/`false`; a request keeps running on the server when its client
-//! gives up. Timestamps are RFC 3339 UTC with milliseconds.
+//! gives up. Timestamps are RFC 3339 UTC with milliseconds. `make probe-api` asks a real
+//! endpoint these questions; `tests/probe-reports/simulator.json` records the simulator's
+//! answers, and a report from the real API committed beside it holds the simulator to those.
 //!
 //! `Simulator::start` must be called inside a Tokio runtime.
 

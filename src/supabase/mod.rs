@@ -31,5 +31,6 @@ pub use key_lists::{Freshness, KeyList};
 pub use keys::{is_masked, ApiKey, KeyType, KeyUpdate, NewKey, SecretValue, MASK_CHAR};
 pub use reconcile::CLOCK_SKEW;
 pub use retry::{Backoff, INITIAL_BACKOFF, MAX_BACKOFF, MAX_SERVER_WAIT};
+pub use time::parse_rfc3339_millis;
 pub use tls::CERT_FILE_ENV;
 pub use transport::{set_request_hook, Exchange, Outcome, RateLimitHeaders};

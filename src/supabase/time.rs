@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the Unix epoch of an RFC 3339 timestamp such as
 /// `2026-11-26T18:19:20.123Z` or `2026-11-26 18:19:20+01:00`.
-pub(crate) fn parse_rfc3339_millis(text: &str) -> Option<i64> {
+pub fn parse_rfc3339_millis(text: &str) -> Option<i64> {
     let b = text.trim().as_bytes();
     let digits = |from: usize, len: usize| -> Option<i64> {
         let part = b.get(from..from + len)?;

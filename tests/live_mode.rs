@@ -119,8 +119,8 @@ impl Drop for SimulatorProcess {
 
 /// (method, path, status) with how often each came: requests of concurrent refreshes may come
 /// in either order.
-fn tally<'a>(
-    requests: impl Iterator<Item = (String, String, Option<u64>)> + 'a,
+fn tally(
+    requests: impl Iterator<Item = (String, String, Option<u64>)>,
 ) -> BTreeMap<(String, String, Option<u64>), usize> {
     let mut counts = BTreeMap::new();
     for request in requests {
@@ -150,7 +150,6 @@ async fn live_mode_drives_an_out_of_process_simulator_and_counts_what_it_receive
             cert_file: Some(sim.ca.to_str().unwrap().to_string()),
             run_prefix: "tfacc_livemode_".to_string(),
         };
-        let project_keys = |log: &[Json]| log.len();
         let defaults = sim.keys().await;
         assert_eq!(
             defaults.len(),
@@ -160,14 +159,15 @@ async fn live_mode_drives_an_out_of_process_simulator_and_counts_what_it_receive
         let fx = Fixture::live(&tf, target);
         // The simulator's log during the Terraform runs only (the harness runs between them).
         let mut received: Vec<Json> = Vec::new();
-        let mut window = |from: usize, log: Vec<Json>| received.extend(log.into_iter().skip(from));
+        let mut received_since =
+            |from: usize, log: Vec<Json>| received.extend(log.into_iter().skip(from));
 
         // Create, refresh (the apply step's empty plan).
         let name = fx.name("live_key");
         fx.config(&KEY.config(&fx, &name, ""));
-        let from = project_keys(&sim.log().await);
+        let from = sim.log().await.len();
         fx.apply().await;
-        window(from, sim.log().await);
+        received_since(from, sim.log().await);
         let made = fx.keys();
         assert_eq!(made.len(), 1);
         let state = fx.state().await;
@@ -184,7 +184,7 @@ async fn live_mode_drives_an_out_of_process_simulator_and_counts_what_it_receive
             KEY.config(&fx, &name, ""),
             seeded.name
         ));
-        let from = project_keys(&sim.log().await);
+        let from = sim.log().await.len();
         fx.ok(&[
             "import",
             "-input=false",
@@ -194,7 +194,7 @@ async fn live_mode_drives_an_out_of_process_simulator_and_counts_what_it_receive
         ])
         .await;
         fx.assert_no_changes().await;
-        window(from, sim.log().await);
+        received_since(from, sim.log().await);
         let state = fx.state().await;
         assert_eq!(
             resource(&state, "supabase_secret_api_key.seeded")["values"]["api_key"],
@@ -203,7 +203,7 @@ async fn live_mode_drives_an_out_of_process_simulator_and_counts_what_it_receive
 
         // Deleted outside Terraform: planned again and made again.
         assert!(fx.delete_key_out_of_band(&made[0].id));
-        let from = project_keys(&sim.log().await);
+        let from = sim.log().await.len();
         let plan = fx.plan().await;
         let changes: Vec<_> = actions(&plan)
             .into_iter()
@@ -215,7 +215,7 @@ async fn live_mode_drives_an_out_of_process_simulator_and_counts_what_it_receive
         );
         fx.apply().await;
         fx.destroy().await;
-        window(from, sim.log().await);
+        received_since(from, sim.log().await);
         assert!(fx.keys().is_empty(), "destroy left keys");
 
         // What live mode counted is what the simulator received.

@@ -88,12 +88,6 @@ async fn run_logged_at(
     }
     fx.set_env("TF_LOG_PATH", path.to_str().expect("utf-8 path"));
     let output = fx.run(args).await;
-    // Later runs log as the fixture has them: in live mode the fixture reads a log the test
-    // chose right after each run, so a later run must not append to this one (its requests
-    // would be read twice).
-    for name in ["TF_LOG", "TF_LOG_PROVIDER", "TF_LOG_PATH"] {
-        fx.set_env(name, "");
-    }
     let log = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{label}: no log at {}: {e}", path.display()));
     let logged = Logged {

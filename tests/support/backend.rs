@@ -193,7 +193,8 @@ fn harness_runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-/// Runs `future` on the harness runtime and waits for it, from sync or async test code alike.
+/// Runs `future` on the harness runtime and waits for it, from sync or async test code alike (a
+/// scoped thread, so the future may borrow).
 fn block_on<F: Future + Send>(future: F) -> F::Output
 where
     F::Output: Send,
@@ -222,6 +223,8 @@ fn count_harness_requests() {
 pub struct Live {
     pub target: LiveTarget,
     client: Client,
+    /// The harness's calls run to their end: never cancelled.
+    cancel: CancellationToken,
     /// `tfacc_<run id>_<tag>_`: this fixture's keys.
     prefix: String,
     /// The project's key ids when the fixture started (a new key without the prefix is a bug).
@@ -259,6 +262,7 @@ impl Live {
             prefix: format!("{}{tag}_", target.run_prefix),
             target,
             client,
+            cancel: CancellationToken::new(),
             before: BTreeSet::new(),
             logs_dir: tempfile::tempdir().expect("a logs dir"),
             runs: AtomicUsize::new(0),
@@ -314,21 +318,10 @@ impl Live {
         }
     }
 
-    fn cancel() -> CancellationToken {
-        CancellationToken::new()
-    }
-
     /// Every key of the project, as the API lists them (values of secret keys masked).
     fn list(&self) -> Vec<api::ApiKey> {
-        let (client, project) = (self.client.clone(), self.project().to_owned());
-        block_on(async move { client.list_keys(&Live::cancel(), &project).await }).unwrap_or_else(
-            |e| {
-                panic!(
-                    "live: list the keys of {project}: {e}",
-                    project = self.project()
-                )
-            },
-        )
+        block_on(self.client.list_keys(&self.cancel, self.project()))
+            .unwrap_or_else(|e| panic!("live: list the keys of {}: {e}", self.project()))
     }
 
     /// This fixture's keys, oldest first, each secret's value revealed (only ever for a key the
@@ -348,13 +341,11 @@ impl Live {
         let key = if key.api_key.is_some() {
             key
         } else {
-            let (client, project, id) = (
-                self.client.clone(),
-                self.project().to_owned(),
-                key.id.clone(),
-            );
-            block_on(async move { client.get_key(&Live::cancel(), &project, &id, true).await })
-                .unwrap_or_else(|e| panic!("live: reveal {}: {e}", key.name))
+            block_on(
+                self.client
+                    .get_key(&self.cancel, self.project(), &key.id, true),
+            )
+            .unwrap_or_else(|e| panic!("live: reveal {}: {e}", key.name))
         };
         simulator_view(key)
     }
@@ -374,12 +365,10 @@ impl Live {
             description: seed.description,
             secret_jwt_template: seed.secret_jwt_template,
         };
-        let (client, project) = (self.client.clone(), self.project().to_owned());
-        let created = block_on(async move {
-            client
-                .create_key(&Live::cancel(), &project, &new, &|_| false)
-                .await
-        })
+        let created = block_on(
+            self.client
+                .create_key(&self.cancel, self.project(), &new, &|_| false),
+        )
         .unwrap_or_else(|e| panic!("live: seed a key: {e}"));
         self.seeded.fetch_add(1, Ordering::Relaxed);
         let mut key = created.key;
@@ -398,16 +387,10 @@ impl Live {
                 && update.name.as_deref().is_none_or(|n| self.owns(n)),
             "live: never change a key this test did not make, nor give one another prefix"
         );
-        let (client, project, id) = (
-            self.client.clone(),
-            self.project().to_owned(),
-            id.to_owned(),
-        );
-        block_on(async move {
-            client
-                .update_key(&Live::cancel(), &project, &id, &update)
-                .await
-        })
+        block_on(
+            self.client
+                .update_key(&self.cancel, self.project(), id, &update),
+        )
         .unwrap_or_else(|e| panic!("live: change a key: {e}"));
     }
 
@@ -425,12 +408,7 @@ impl Live {
     }
 
     fn delete(&self, id: &str) -> api::Deleted {
-        let (client, project, id) = (
-            self.client.clone(),
-            self.project().to_owned(),
-            id.to_owned(),
-        );
-        block_on(async move { client.delete_key(&Live::cancel(), &project, &id).await })
+        block_on(self.client.delete_key(&self.cancel, self.project(), id))
             .unwrap_or_else(|e| panic!("live: delete a key: {e}"))
     }
 

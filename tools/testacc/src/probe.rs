@@ -210,33 +210,21 @@ impl Probe {
                 }),
             );
         }
-        let project = self
-            .call(
-                Method::GET,
-                &format!("/v1/projects/{}", self.names.project),
-                None,
-            )
-            .await?;
+        let project = self.get_project(&self.names.project.clone()).await?;
         f.insert(
             "project_get".into(),
-            json!({
-                "question": "What does GET /v1/projects/{ref} answer for the test project?",
-                "observed": project_shape(&project, &self.names),
-            }),
+            finding(
+                "What does GET /v1/projects/{ref} answer for the test project?",
+                project_shape(&project, &self.names),
+            ),
         );
-        let unknown_project = self
-            .call(
-                Method::GET,
-                &format!("/v1/projects/{}", self.names.unknown_ref),
-                None,
-            )
-            .await?;
+        let unknown_project = self.get_project(&self.names.unknown_ref.clone()).await?;
         f.insert(
             "project_get_unknown".into(),
-            json!({
-                "question": "What does GET /v1/projects/{ref} answer for a ref no project has?",
-                "observed": self.answer(&unknown_project),
-            }),
+            finding(
+                "What does GET /v1/projects/{ref} answer for a ref no project has?",
+                self.answer(&unknown_project),
+            ),
         );
         f.insert("paused_project".into(), self.paused_project().await?);
         f.insert(
@@ -252,9 +240,7 @@ impl Probe {
         let Some(paused) = self.names.paused_ref.clone() else {
             return Ok(json!({"question": question, "skipped": "PROBE_PAUSED_REF is not set"}));
         };
-        let project = self
-            .call(Method::GET, &format!("/v1/projects/{paused}"), None)
-            .await?;
+        let project = self.get_project(&paused).await?;
         let list = self
             .call(Method::GET, &self.keys_path(&paused), None)
             .await?;
@@ -286,6 +272,11 @@ impl Probe {
             self.answer(&answer)
         };
         Ok(json!({"question": question, "observed": observed}))
+    }
+
+    async fn get_project(&mut self, project: &str) -> Result<Exchange, String> {
+        self.call(Method::GET, &format!("/v1/projects/{project}"), None)
+            .await
     }
 
     fn keys_path(&self, project: &str) -> String {
@@ -445,6 +436,11 @@ impl Probe {
         }
         Ok(())
     }
+}
+
+/// A finding: the question and what was observed.
+fn finding(question: &str, observed: Value) -> Value {
+    json!({"question": question, "observed": observed})
 }
 
 fn header<'a>(exchange: &'a Exchange, name: &str) -> Option<&'a str> {

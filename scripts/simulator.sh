@@ -10,6 +10,8 @@ cargo=${CARGO:-cargo}
 dir=${SIMULATOR_DIR:-$repo/.cache/simulator}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+# An env file left by a simulator that was killed would point at nothing: gone until this one listens.
+rm -f "$dir/env" "$dir/out"
 # Simulator credentials, not secrets: they open nothing but this process.
 token=sbp_5151a70000000000000000000000000000000000
 project=simulatedprojectrefx
@@ -19,7 +21,6 @@ $cargo build --quiet --bin supabase-simulator -p supabase-simulator
 bin=$($cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/supabase-simulator
 
-rm -f "$dir/env" "$dir/out"
 mkfifo "$dir/out"
 "$bin" --https --ca-out "$dir/ca.pem" --port "${SIMULATOR_PORT:-0}" --token "$token" \
   --project "$project" --default-keys > "$dir/out" &

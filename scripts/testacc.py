@@ -165,15 +165,10 @@ def main():
     for name in files:
         fails = sum(1 for s in results.get(name, {}).values() if s == "FAILED")
         print(f"{name:34} {ran[name]:>4} {sum(skipped[name].values()):>8} {fails:>7}")
+        for reason, n in skipped[name].most_common():
+            print(f"  {n:>3} skipped: {reason}")
     print(f"{'total':34} {sum(ran.values()):>4} "
           f"{sum(sum(c.values()) for c in skipped.values()):>8} {len(failed):>7}")
-    reasons = collections.Counter()
-    for counts in skipped.values():
-        reasons.update(counts)
-    if reasons:
-        print("skipped, by reason:")
-        for reason, n in reasons.most_common():
-            print(f"  {n:4}  {reason}")
     total = cost["provider_requests"] + cost["harness_requests"]
     print(f"requests: {total} ({cost['provider_requests']} by the provider, from its DEBUG lines; "
           f"{cost['harness_requests']} by the harness)")

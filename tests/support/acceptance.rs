@@ -289,15 +289,20 @@ impl Fixture {
         self.work.command(&self.tf, args, &env)
     }
 
-    /// Live mode never queries: `terraform query` lists every key of the project.
+    /// Live mode never queries (`terraform query` lists every key of the project), and never
+    /// imports a key it did not make.
     fn check_args(&self, args: &[&str]) {
-        if self.is_live() {
-            assert_ne!(
-                args.first(),
-                Some(&"query"),
-                "live mode: {}",
-                SimOnly::QueriesEveryKey.reason()
-            );
+        let Backend::Live(live) = &self.backend else {
+            return;
+        };
+        assert_ne!(
+            args.first(),
+            Some(&"query"),
+            "live mode: {}",
+            SimOnly::QueriesEveryKey.reason()
+        );
+        if args.first() == Some(&"import") {
+            live.check_key_reference(args.last().expect("an import ID"));
         }
     }
 

@@ -143,6 +143,23 @@ pub fn is_live() -> bool {
     std::env::var(LIVE_ENV).ok().as_deref() == Some("1")
 }
 
+/// `attribute = "literal"` of every line of an HCL body that has one.
+fn string_attributes(body: &str) -> impl Iterator<Item = (&str, &str)> {
+    body.lines().filter_map(|line| {
+        let (attribute, value) = line.split_once('=')?;
+        let literal = value.trim().strip_prefix('"')?;
+        Some((attribute.trim(), literal.split('"').next().unwrap_or("")))
+    })
+}
+
+fn is_uuid(text: &str) -> bool {
+    text.len() == 36
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
 /// Whether the API could hold a key named `name` (4 to 64 of `[a-z0-9_]`, not starting with a
 /// digit, not a legacy key's name).
 fn is_key_name(name: &str) -> bool {
@@ -293,29 +310,41 @@ impl Live {
         name.starts_with(&self.prefix)
     }
 
-    /// Refuses a configuration that names a key without this fixture's prefix, before
-    /// Terraform could make, import, read or reveal it.
+    /// Refuses a configuration that names a key without this fixture's prefix, or imports or
+    /// reveals by id a key the fixture did not make, before Terraform could touch it.
     pub fn check_config(&self, body: &str) {
-        for line in body.lines() {
-            let trimmed = line.trim_start();
-            let Some(rest) = trimmed.strip_prefix("name") else {
-                continue;
-            };
-            let Some(value) = rest.trim_start().strip_prefix('=') else {
-                continue;
-            };
-            let value = value.trim();
-            if let Some(literal) = value.strip_prefix('"') {
-                let literal = literal.split('"').next().unwrap_or("");
+        for (attribute, literal) in string_attributes(body) {
+            match attribute {
                 // A name the API would refuse can name no key: validation tests keep theirs.
-                assert!(
+                "name" => assert!(
                     self.owns(literal) || !is_key_name(literal),
                     "live mode: the configuration names the key {literal:?}, which lacks this \
                      test's prefix {:?}: name keys with fx.name(...)\n{body}",
                     self.prefix
-                );
+                ),
+                "id" => self.check_key_reference(literal),
+                _ => {}
             }
         }
+    }
+
+    /// Refuses an import ID or key id (`<ref>/<id or name>`, or a bare id) that names a key the
+    /// fixture did not make. One the API would refuse (malformed, a legacy key's name) passes:
+    /// the provider refuses it before looking anything up.
+    pub fn check_key_reference(&self, reference: &str) {
+        let key = reference.rsplit('/').next().unwrap_or(reference);
+        let own = if is_uuid(key) {
+            self.list()
+                .iter()
+                .any(|k| k.id == key && self.owns(&k.name))
+        } else {
+            self.owns(key) || !is_key_name(key)
+        };
+        assert!(
+            own,
+            "live mode: {reference:?} names a key this test did not make; live runs never import \
+             or reveal one"
+        );
     }
 
     /// Every key of the project, as the API lists them (values of secret keys masked).

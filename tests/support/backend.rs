@@ -244,6 +244,8 @@ pub struct Live {
     cancel: CancellationToken,
     /// `tfacc_<run id>_<tag>_`: this fixture's keys.
     prefix: String,
+    /// Ids of this fixture's keys, as seeded or read back.
+    own_ids: Mutex<BTreeSet<String>>,
     /// The project's key ids when the fixture started (a new key without the prefix is a bug).
     before: BTreeSet<String>,
     /// Each Terraform run's log: a directory of its own, which outlives the work dir a test may
@@ -280,6 +282,7 @@ impl Live {
             target,
             client,
             cancel: CancellationToken::new(),
+            own_ids: Mutex::default(),
             before: BTreeSet::new(),
             logs_dir: tempfile::tempdir().expect("a logs dir"),
             runs: AtomicUsize::new(0),
@@ -334,9 +337,13 @@ impl Live {
     pub fn check_key_reference(&self, reference: &str) {
         let key = reference.rsplit('/').next().unwrap_or(reference);
         let own = if is_uuid(key) {
-            self.list()
-                .iter()
-                .any(|k| k.id == key && self.owns(&k.name))
+            // Ids the fixture has seen as its own need no request (a list would also land among
+            // the Terraform run's requests on the server).
+            self.own_ids().contains(key)
+                || self
+                    .list()
+                    .iter()
+                    .any(|k| k.id == key && self.owns(&k.name))
         } else {
             self.owns(key) || !is_key_name(key)
         };
@@ -365,8 +372,13 @@ impl Live {
         own.into_iter().map(|k| self.with_value(k)).collect()
     }
 
+    fn own_ids(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
+        self.own_ids.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn with_value(&self, key: api::ApiKey) -> ApiKey {
         assert!(self.owns(&key.name), "live: never reveal {:?}", key.name);
+        self.own_ids().insert(key.id.clone());
         let key = if key.api_key.is_some() {
             key
         } else {

@@ -114,7 +114,6 @@ pub fn resolve(config: &Value, env: &Environment, diags: &mut Diagnostics) -> Co
     {
         return Configuration::Deferred;
     }
-    let root = AttributePath::root();
     // The log names the source tersely; a refused token's error says where a new one goes.
     let (token_from, token_source) = if token.as_str().is_some() {
         (
@@ -133,82 +132,67 @@ pub fn resolve(config: &Value, env: &Environment, diags: &mut Diagnostics) -> Co
     let access_token = match token.as_str().or(env.access_token.as_deref()) {
         Some(t) if !t.trim().is_empty() => Secret::new(t.trim()),
         _ => {
-            diags.attribute_error(
-                root.attribute("access_token"),
+            // Neither place set it, so no attribute is to blame; the token is never echoed.
+            diags.error(
                 "Missing Supabase access token",
                 format!(
                     "The provider needs a Management API access token. Set `access_token` in \
-                     the provider block, or set the {TOKEN_ENV} environment variable. Create a \
-                     token under Account > Access Tokens in the Supabase dashboard."
+                     the provider block, or set the {TOKEN_ENV} environment variable{}. Create \
+                     a token under Account > Access Tokens in the Supabase dashboard.",
+                    if env.access_token.is_some() {
+                        " (it is set, but empty)"
+                    } else {
+                        ""
+                    }
                 ),
             );
             return Configuration::NotConfigured;
         }
     };
-    let text = endpoint
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| env.endpoint.clone())
-        .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
+    let (text, source) = setting(endpoint.as_str(), env.endpoint.as_deref())
+        .unwrap_or_else(|| (DEFAULT_ENDPOINT.to_string(), Source::Default));
     let endpoint = match parse_endpoint(&text) {
         Ok(endpoint) => endpoint,
         Err(problem) => {
-            diags.attribute_error(
-                root.attribute("endpoint"),
-                "Invalid Supabase API endpoint",
-                endpoint_help(&text, &problem),
-            );
+            source.invalid(diags, &ENDPOINT, &text, &problem);
             return Configuration::NotConfigured;
         }
     };
     if endpoint.scheme() == "http" && !is_loopback(&endpoint) {
-        diags.attribute_warning(
-            root.attribute("endpoint"),
+        source.warn(
+            diags,
+            &ENDPOINT,
             "The access token travels in clear",
-            format!(
-                "The endpoint {endpoint} uses plain http on a host other than this machine, so \
+            &format!(
+                "The endpoint {} uses plain http on a host other than this machine, so \
                  the access token and API key secrets cross the network unencrypted. Use an \
-                 https:// endpoint."
+                 https:// endpoint.",
+                without_credentials(&endpoint)
             ),
         );
     }
-    let request_timeout = match attr("request_timeout")
-        .as_str()
-        .map(str::to_string)
-        .or_else(|| env.request_timeout.clone())
-    {
+    let request_timeout = match setting(
+        attr("request_timeout").as_str(),
+        env.request_timeout.as_deref(),
+    ) {
         None => DEFAULT_REQUEST_TIMEOUT,
-        Some(text) => match parse_duration(&text) {
+        Some((text, source)) => match parse_duration(&text) {
             Some(timeout) => timeout,
             None => {
-                diags.attribute_error(
-                    root.attribute("request_timeout"),
-                    "Invalid request timeout",
-                    duration_help(&text),
-                );
+                source.invalid(diags, &TIMEOUT, &text, "is not a duration");
                 return Configuration::NotConfigured;
             }
         },
     };
-    let retries = match attr("max_retries").as_number() {
-        Some(number) => number.as_i64().map(|n| n.to_string()),
-        None => env.max_retries.clone(),
-    };
-    let max_retries = match retries {
+    let retries_argument = attr("max_retries")
+        .as_number()
+        .map(|number| number.to_string());
+    let max_retries = match setting(retries_argument.as_deref(), env.max_retries.as_deref()) {
         None => DEFAULT_MAX_RETRIES,
-        Some(text) => match text
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n <= RETRIES_LIMIT)
-        {
+        Some((text, source)) => match parse_retries(&text) {
             Some(n) => n,
             None => {
-                diags.attribute_error(
-                    root.attribute("max_retries"),
-                    "Invalid retry count",
-                    retries_help(&text),
-                );
+                source.invalid(diags, &RETRIES, &text, "is not a retry count");
                 return Configuration::NotConfigured;
             }
         },
@@ -228,6 +212,114 @@ pub fn resolve(config: &Value, env: &Environment, diags: &mut Diagnostics) -> Co
         request_timeout,
         max_retries,
     })
+}
+
+/// A setting the provider block or an environment variable may give: what a diagnostic about a
+/// bad value needs to name.
+struct SettingSpec {
+    /// The provider block's argument.
+    argument: &'static str,
+    /// The environment variable read when the argument is left out.
+    env: &'static str,
+    /// What a bad value is called in a summary ("Invalid request timeout").
+    what: &'static str,
+    /// What a valid value is, after "Give" or "Set ... to".
+    valid: &'static str,
+    /// The value used when neither place sets one.
+    default: &'static str,
+}
+
+const ENDPOINT: SettingSpec = SettingSpec {
+    argument: "endpoint",
+    env: ENDPOINT_ENV,
+    what: "Supabase API endpoint",
+    valid: "an http(s) URL with a host and no query, such as https://api.supabase.com",
+    default: DEFAULT_ENDPOINT,
+};
+
+const TIMEOUT: SettingSpec = SettingSpec {
+    argument: "request_timeout",
+    env: TIMEOUT_ENV,
+    what: "request timeout",
+    valid: "a positive duration of at most an hour, such as \"500ms\", \"30s\" or \"2m\"",
+    default: "30s",
+};
+
+const RETRIES: SettingSpec = SettingSpec {
+    argument: "max_retries",
+    env: RETRIES_ENV,
+    what: "retry count",
+    valid: RETRIES_VALID,
+    default: "5",
+};
+
+/// `RETRIES_LIMIT` spelled out, for messages (a test holds the two together).
+const RETRIES_VALID: &str = "a whole number from 0 to 20";
+
+/// Where a setting's value came from, so that a problem with it points at the right place.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Source {
+    /// The provider block's argument: its line is to blame.
+    Argument,
+    /// The environment variable, the argument being left out: no line of the configuration is.
+    Environment,
+    /// Neither: the built-in default.
+    Default,
+}
+
+/// The argument's text if the provider block sets it, else the environment variable's.
+fn setting(argument: Option<&str>, env: Option<&str>) -> Option<(String, Source)> {
+    match (argument, env) {
+        (Some(text), _) => Some((text.to_string(), Source::Argument)),
+        (None, Some(text)) => Some((text.to_string(), Source::Environment)),
+        (None, None) => None,
+    }
+}
+
+impl Source {
+    /// Reports a bad value: on the argument when the configuration set it; from the
+    /// environment, naming the variable, its value and what a valid one is, on no attribute
+    /// (the provider block did not set it).
+    fn invalid(self, diags: &mut Diagnostics, spec: &SettingSpec, text: &str, problem: &str) {
+        let shown = quoted_excerpt(&without_userinfo(text));
+        match self {
+            Source::Environment => diags.error(
+                format!("Invalid {} in {}", spec.what, spec.env),
+                format!(
+                    "The {env} environment variable is {shown}, which {problem}. The provider \
+                     block sets no `{argument}`, so the value came from there. Set {env} to \
+                     {valid}, or unset it to use the default ({default}).",
+                    env = spec.env,
+                    argument = spec.argument,
+                    valid = spec.valid,
+                    default = spec.default,
+                ),
+            ),
+            Source::Argument | Source::Default => diags.attribute_error(
+                AttributePath::root().attribute(spec.argument),
+                format!("Invalid {}", spec.what),
+                argument_help(spec, text, problem),
+            ),
+        }
+    }
+
+    /// A warning about a value that works: on the argument, or naming the variable.
+    fn warn(self, diags: &mut Diagnostics, spec: &SettingSpec, summary: &str, detail: &str) {
+        match self {
+            Source::Argument => diags.attribute_warning(
+                AttributePath::root().attribute(spec.argument),
+                summary,
+                detail,
+            ),
+            Source::Environment | Source::Default => diags.warning(
+                summary,
+                format!(
+                    "{detail} (The value comes from the {} environment variable.)",
+                    spec.env
+                ),
+            ),
+        }
+    }
 }
 
 /// The endpoint as a log line may show it: a user name or password in it (which the client
@@ -279,27 +371,37 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     (total > Duration::ZERO && total <= Duration::from_secs(3600)).then_some(total)
 }
 
-fn duration_help(text: &str) -> String {
+/// The detail of a bad argument: its value, what is wrong, and what a valid one is.
+fn argument_help(spec: &SettingSpec, text: &str, problem: &str) -> String {
     format!(
-        "{} is not a duration. Give a positive duration of at most an hour, such as \
-         \"500ms\", \"30s\" or \"2m\" (also settable through {TIMEOUT_ENV}).",
-        quoted_excerpt(text)
+        "{} {problem}. Give {} (also settable through {}).",
+        quoted_excerpt(&without_userinfo(text)),
+        spec.valid,
+        spec.env
     )
 }
 
-fn retries_help(text: &str) -> String {
-    format!(
-        "{text:?} is not a retry count. Give a whole number from 0 to {RETRIES_LIMIT} (also \
-         settable through {RETRIES_ENV})."
-    )
+/// A whole number of retries from 0 to `RETRIES_LIMIT`.
+fn parse_retries(text: &str) -> Option<u32> {
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n <= RETRIES_LIMIT)
 }
 
-fn endpoint_help(text: &str, problem: &str) -> String {
-    format!(
-        "{} {problem}. Give an http(s) URL with a host and no query, such as \
-         {DEFAULT_ENDPOINT} (also settable through {ENDPOINT_ENV}).",
-        quoted_excerpt(text)
-    )
+/// `text` with any user name and password of a URL (`https://user:pw@host`) blanked out, so a
+/// message that quotes an endpoint never carries a credential, even one that did not parse.
+fn without_userinfo(text: &str) -> String {
+    let Some(scheme_end) = text.find("://").map(|i| i + 3) else {
+        return text.to_string();
+    };
+    let authority_end = text[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(text.len(), |i| scheme_end + i);
+    match text[scheme_end..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &text[..scheme_end], &text[scheme_end + at..]),
+        None => text.to_string(),
+    }
 }
 
 /// A value quoted for a message, cut short so a huge value never makes a huge diagnostic.
@@ -359,7 +461,11 @@ impl Validator for DurationText {
 
     fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
         if let Some(text) = value.as_str().filter(|t| parse_duration(t).is_none()) {
-            diags.attribute_error(path.clone(), "Invalid request timeout", duration_help(text));
+            diags.attribute_error(
+                path.clone(),
+                "Invalid request timeout",
+                argument_help(&TIMEOUT, text, "is not a duration"),
+            );
         }
     }
 }
@@ -380,7 +486,7 @@ impl Validator for RetryCount {
                 diags.attribute_error(
                     path.clone(),
                     "Invalid retry count",
-                    retries_help(&number.to_string()),
+                    argument_help(&RETRIES, &number.to_string(), "is not a retry count"),
                 );
             }
         }
@@ -400,7 +506,7 @@ impl Validator for HttpUrl {
                 diags.attribute_error(
                     path.clone(),
                     "Invalid Supabase API endpoint",
-                    endpoint_help(text, &problem),
+                    argument_help(&ENDPOINT, text, &problem),
                 );
             }
         }
@@ -410,6 +516,7 @@ impl Validator for HttpUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::diag::{Diagnostic, Severity};
 
     fn config(token: Value, endpoint: Value) -> Value {
         Value::object([
@@ -487,10 +594,172 @@ mod tests {
         assert_eq!(resolved, Configuration::NotConfigured);
         let error = diags.iter().next().expect("an error");
         assert!(error.detail.contains("access_token") && error.detail.contains(TOKEN_ENV));
+        assert!(!error.detail.contains("empty"), "{error:?}");
+        // The configuration set nothing, so no argument's line is to blame.
+        assert_eq!(error.attribute, None);
+    }
+
+    #[test]
+    fn an_empty_token_variable_is_named_as_set_but_empty() {
+        let env = Environment {
+            access_token: Some("  ".into()),
+            ..Environment::default()
+        };
+        let error = only_diagnostic(&config(Value::Null, Value::Null), &env);
+        assert!(error.detail.contains(&format!(
+            "{TOKEN_ENV} environment variable (it is set, but empty)"
+        )));
+        assert_eq!(error.attribute, None);
+    }
+
+    /// The one diagnostic resolving `config` with `env` makes.
+    fn only_diagnostic(config: &Value, env: &Environment) -> Diagnostic {
+        let mut diags = Diagnostics::new();
+        resolve(config, env, &mut diags);
+        let all: Vec<_> = diags.iter().cloned().collect();
+        assert_eq!(all.len(), 1, "{all:#?}");
+        all.into_iter().next().expect("one diagnostic")
+    }
+
+    fn with_token(env: Environment) -> Environment {
+        Environment {
+            access_token: Some("sbp_env".into()),
+            ..env
+        }
+    }
+
+    #[test]
+    fn a_bad_variable_is_named_with_its_value_and_what_is_valid_on_no_attribute() {
+        let none = config(Value::Null, Value::Null);
+        for (env, variable, value, valid) in [
+            (
+                Environment {
+                    request_timeout: Some("30".into()),
+                    ..Environment::default()
+                },
+                TIMEOUT_ENV,
+                "\"30\"",
+                "such as \"500ms\", \"30s\" or \"2m\", or unset it to use the default (30s)",
+            ),
+            (
+                Environment {
+                    max_retries: Some("many".into()),
+                    ..Environment::default()
+                },
+                RETRIES_ENV,
+                "\"many\"",
+                "a whole number from 0 to 20, or unset it to use the default (5)",
+            ),
+            (
+                Environment {
+                    max_retries: Some("21".into()),
+                    ..Environment::default()
+                },
+                RETRIES_ENV,
+                "\"21\"",
+                "a whole number from 0 to 20",
+            ),
+            (
+                Environment {
+                    endpoint: Some("api.supabase.com".into()),
+                    ..Environment::default()
+                },
+                ENDPOINT_ENV,
+                "\"api.supabase.com\"",
+                "an http(s) URL with a host and no query",
+            ),
+        ] {
+            let error = only_diagnostic(&none, &with_token(env));
+            assert_eq!(error.severity, Severity::Error);
+            assert_eq!(error.attribute, None, "{error:?}");
+            assert!(
+                error.summary.ends_with(&format!(" in {variable}")),
+                "{error:?}"
+            );
+            for expected in [
+                format!("The {variable} environment variable is {value}, which "),
+                "The provider block sets no".to_string(),
+                valid.to_string(),
+            ] {
+                assert!(
+                    error.detail.contains(&expected),
+                    "{expected:?} in {error:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_argument_is_blamed_on_its_line_and_wins_over_the_variable() {
+        let mut block = config(Value::Null, Value::Null);
+        if let Value::Object(attrs) = &mut block {
+            attrs.insert("request_timeout".into(), Value::String("soon".into()));
+        }
+        let env = with_token(Environment {
+            request_timeout: Some("10s".into()),
+            max_retries: Some("3".into()),
+            ..Environment::default()
+        });
+        let error = only_diagnostic(&block, &env);
+        assert_eq!(error.summary, "Invalid request timeout");
         assert_eq!(
-            error.attribute.as_ref().map(|p| p.to_string()).as_deref(),
-            Some("access_token")
+            error.attribute.as_ref().map(ToString::to_string).as_deref(),
+            Some("request_timeout")
         );
+        assert!(
+            error.detail.starts_with("\"soon\" is not a duration."),
+            "{error:?}"
+        );
+
+        // A good argument is used whatever the variable says.
+        if let Value::Object(attrs) = &mut block {
+            attrs.insert("request_timeout".into(), Value::String("2m".into()));
+        }
+        let env = with_token(Environment {
+            request_timeout: Some("never".into()),
+            ..Environment::default()
+        });
+        let mut diags = Diagnostics::new();
+        let Configuration::Ready(settings) = resolve(&block, &env, &mut diags) else {
+            panic!("not ready: {diags:?}")
+        };
+        assert_eq!(settings.request_timeout, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn a_plain_http_endpoint_from_the_environment_warns_naming_the_variable() {
+        let env = with_token(Environment {
+            endpoint: Some("http://api.example.com".into()),
+            ..Environment::default()
+        });
+        let warning = only_diagnostic(&config(Value::Null, Value::Null), &env);
+        assert_eq!(warning.severity, Severity::Warning);
+        assert_eq!(warning.attribute, None);
+        assert!(warning.detail.contains(ENDPOINT_ENV), "{warning:?}");
+    }
+
+    #[test]
+    fn a_quoted_endpoint_never_carries_a_credential() {
+        let env = with_token(Environment {
+            endpoint: Some("ftp://user:hunter2@api.example.com/x".into()),
+            ..Environment::default()
+        });
+        let error = only_diagnostic(&config(Value::Null, Value::Null), &env);
+        assert!(!error.detail.contains("hunter2"), "{error:?}");
+        assert!(
+            error.detail.contains("ftp://***@api.example.com/x"),
+            "{error:?}"
+        );
+        assert_eq!(
+            without_userinfo("https://a@b@host/p@q"),
+            "https://***@host/p@q"
+        );
+        assert_eq!(without_userinfo("not a url"), "not a url");
+    }
+
+    #[test]
+    fn the_retry_limit_is_spelled_as_it_is() {
+        assert!(RETRIES_VALID.ends_with(&format!("0 to {RETRIES_LIMIT}")));
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! closed stream, like StopProvider, cancels the lookup's token, so a request in flight is
 //! abandoned and no further one is sent. Problems end the stream as one last event of
 //! diagnostics. Their attribute paths are the config's; Terraform reads them relative to the
-//! `list` block, so they are moved under its `config` block.
+//! `list` block, so they are moved under its `config` block. A lookup that knows it has more
+//! results than the limit can say so first ([`ListResults::warn`]): Terraform stops reading at
+//! its limit, so a warning sent after the results would never be seen.
 
 use std::sync::Arc;
 
@@ -157,6 +159,25 @@ fn ended(diags: Diagnostics) -> Stream<Event> {
     Box::pin(tokio_stream::once(Ok::<_, Status>(diagnostics_event(
         diags,
     ))))
+}
+
+impl ListResults {
+    /// How many more results Terraform takes (the list block's `limit`, 100 unless set), or
+    /// `None` when it set no limit.
+    pub fn remaining(&self) -> Option<u64> {
+        self.remaining
+    }
+
+    /// Sends `diags` (warnings) now, as an event of their own ahead of the results that follow:
+    /// Terraform shows them with the list block and counts no result for them. Returns false
+    /// once no more is wanted, as [`ListResults::send`] does.
+    pub async fn warn(&mut self, diags: Diagnostics) -> bool {
+        debug_assert!(
+            !diags.has_errors(),
+            "an error ends the stream: return it instead"
+        );
+        !self.stop.is_cancelled() && self.tx.send(Err(diags)).await.is_ok()
+    }
 }
 
 /// The list resources of a provider, by type name.

@@ -63,6 +63,27 @@ impl ApiKeyList {
     }
 }
 
+impl ApiKeyList {
+    /// The warning for a list cut short by the list block's `limit`: Terraform itself says
+    /// nothing of the keys it left out.
+    fn truncated(&self, project_ref: &str, total: usize, shown: u64) -> Diagnostics {
+        let noun = self.kind.as_str();
+        let mut diags = Diagnostics::new();
+        diags.warning(
+            format!("Only {shown} of {total} {noun} API keys listed"),
+            format!(
+                "Project {project_ref} has {total} {noun} API keys; `terraform query` lists the \
+                 first {shown} by name, as many as the list block's `limit` (100 unless set). \
+                 To see them all, set `limit = {total}` or more in the list \
+                 \"{type_name}\" block. `-generate-config-out` writes blocks only for the keys \
+                 listed.",
+                type_name = self.type_name,
+            ),
+        );
+        diags
+    }
+}
+
 #[async_trait]
 impl ListResource for ApiKeyList {
     fn type_name(&self) -> &str {
@@ -118,6 +139,12 @@ impl ListResource for ApiKeyList {
         };
         let mut keys: Vec<_> = keys.iter().filter(|k| k.key_type == self.kind).collect();
         keys.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        if let Some(shown) = results.remaining().filter(|&n| n < keys.len() as u64) {
+            let warning = self.truncated(&project_ref, keys.len(), shown);
+            if !results.warn(warning).await {
+                return;
+            }
+        }
         for key in keys {
             let identity = Value::object([
                 ("project_ref", Value::String(project_ref.clone())),
@@ -141,6 +168,30 @@ impl ListResource for ApiKeyList {
             if !results.send(listed).await {
                 return;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_truncated_list_warns_with_the_total_the_number_shown_and_the_limit_to_set() {
+        let list = ApiKeyList::new(KeyType::Secret, Arc::new(ProviderData::default()));
+        let diags = list.truncated("abcdefghijklmnopqrst", 250, 100);
+        let warning = diags.iter().next().expect("a warning");
+        assert!(!diags.has_errors());
+        assert_eq!(warning.summary, "Only 100 of 250 secret API keys listed");
+        for expected in [
+            "Project abcdefghijklmnopqrst has 250 secret API keys",
+            "first 100 by name",
+            "set `limit = 250` or more in the list \"supabase_secret_api_key\" block",
+        ] {
+            assert!(
+                warning.detail.contains(expected),
+                "{expected:?}: {warning:?}"
+            );
         }
     }
 }

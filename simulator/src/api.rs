@@ -4,7 +4,7 @@
 //! rate limit (429) → bearer token (401) → ref format (400) → project
 //! (404) → endpoint permission (403) → id format (400) → query parameters
 //! (400) → reveal permission (403) → body (400) → the operation (404, 409,
-//! 200/201) → fault rules that alter a handled request.
+//! 200/201) → answer hold → fault rules that alter a handled request.
 
 use std::sync::Arc;
 
@@ -109,6 +109,7 @@ pub(crate) async fn run(
         &parts,
         &body,
     );
+    app.answer_holds.pass(&parts.method, &path).await;
 
     match &plan.action {
         Some(FaultAction::TruncatedBody) => answer.truncate().into_response(),

@@ -20,6 +20,9 @@ pub(crate) struct App {
     pub log: RequestLog,
     pub faults: Faults,
     pub holds: Arc<Holds>,
+    /// Holds on answers: the request has been carried out (a create committed), and its answer
+    /// waits until released.
+    pub answer_holds: Arc<Holds>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -33,6 +36,7 @@ impl App {
             log: RequestLog::new(),
             faults: Faults::default(),
             holds: Arc::default(),
+            answer_holds: Arc::default(),
             shutdown,
         }
     }

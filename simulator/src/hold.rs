@@ -73,9 +73,11 @@ impl Holds {
     }
 }
 
-/// A hold on matching requests: they wait inside the server (before fault
-/// rules, rate limiting and authentication) until released. Dropping the
-/// hold releases everything and removes it.
+/// A hold on matching requests: they wait inside the server until released,
+/// either before anything else (fault rules, rate limiting, authentication:
+/// `Simulator::hold`) or after the request was carried out, before its answer
+/// (`Simulator::hold_answers`). Dropping the hold releases everything and
+/// removes it.
 pub struct Hold {
     inner: Arc<HoldInner>,
     holds: Arc<Holds>,

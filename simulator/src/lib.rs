@@ -296,4 +296,11 @@ impl Simulator {
     pub fn hold(&self, matcher: RequestMatcher) -> Hold {
         self.app().holds.register(matcher)
     }
+
+    /// Holds the answers of matching requests until released: each request is carried out
+    /// first (a create commits its key), then its answer waits, as behind a slow network. A
+    /// client that gives up waiting has still made its change.
+    pub fn hold_answers(&self, matcher: RequestMatcher) -> Hold {
+        self.app().answer_holds.register(matcher)
+    }
 }

@@ -56,6 +56,11 @@ impl ProviderData {
                 }) {
                     Ok(client) => Some(
                         client
+                            .with_timeout_setting(format!(
+                                "`request_timeout` in the provider block (or the {} \
+                                 environment variable)",
+                                super::config::TIMEOUT_ENV
+                            ))
                             .with_retry_hook(log_retry)
                             .with_pacing_hook(log_pacing),
                     ),
@@ -149,6 +154,7 @@ fn log_retry(notice: &RetryNotice) {
         Level::Warn,
         "retrying a Management API request",
         "action" = notice.action,
+        "url" = notice.url,
         "attempt" = notice.attempt,
         "max_attempts" = notice.max_attempts,
         "wait_ms" = notice.delay.as_millis(),
@@ -156,16 +162,15 @@ fn log_retry(notice: &RetryNotice) {
     );
 }
 
-/// A request held back to stay within the API's rate limit, so a slow apply explains itself.
-/// Requests that did not wait say nothing here (each request has its own DEBUG line).
-fn log_pacing(action: &str, waited: std::time::Duration) {
-    if waited.is_zero() {
-        return;
-    }
+/// A request held back to stay within the API's rate limit: told at INFO as the wait begins, so
+/// a plan that pauses for the window says why (`TF_LOG=INFO`). Requests that go at once say
+/// nothing here (each request has its own DEBUG line).
+fn log_pacing(action: &str, left: Option<std::time::Duration>) {
+    let left_ms = left.map_or_else(|| "unknown".to_owned(), |l| l.as_millis().to_string());
     log_at!(
         Level::Info,
-        "waited for the Management API's rate-limit window",
+        "waiting for the Management API's rate-limit window",
         "action" = action,
-        "wait_ms" = waited.as_millis(),
+        "window_left_ms" = left_ms,
     );
 }

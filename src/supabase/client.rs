@@ -51,13 +51,16 @@ pub struct RetryNotice {
     pub attempt: u32,
     pub max_attempts: u32,
     pub delay: Duration,
+    /// The request's URL (it never holds the token).
+    pub url: String,
     /// Why, e.g. `HTTP 429` or `timed out`.
     pub reason: String,
 }
 
 type RetryHook = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
-/// Told what was held back, and for how long, to stay within the rate limit.
-type PacingHook = Arc<dyn Fn(&str, Duration) + Send + Sync>;
+/// Told what is held back to stay within the rate limit, as the wait begins, and how long the
+/// window has left (when known).
+type PacingHook = Arc<dyn Fn(&str, Option<Duration>) + Send + Sync>;
 
 /// A Management API client. Cloning is cheap and shares one connection pool.
 #[derive(Clone)]
@@ -73,6 +76,8 @@ struct Inner {
     token: Secret,
     token_source: String,
     request_timeout: Duration,
+    /// How the request timeout's owner lengthens it, for errors that ran out of it.
+    timeout_setting: String,
     max_retries: u32,
     backoff: Backoff,
     on_retry: Option<RetryHook>,
@@ -155,6 +160,7 @@ impl Client {
                 token: config.access_token,
                 token_source: config.token_source,
                 request_timeout: config.request_timeout,
+                timeout_setting: "the request timeout".to_owned(),
                 max_retries: config.max_retries,
                 backoff: Backoff::default(),
                 on_retry: None,
@@ -171,16 +177,24 @@ impl Client {
         self
     }
 
+    /// Names the setting that lengthens the request timeout (default: "the request timeout"),
+    /// for the error of a request that got no answer in time.
+    pub fn with_timeout_setting(mut self, setting: impl Into<String>) -> Self {
+        Arc::make_mut(&mut self.inner).timeout_setting = setting.into();
+        self
+    }
+
     /// Calls `hook` before every wait, e.g. to log it.
     pub fn with_retry_hook(mut self, hook: impl Fn(&RetryNotice) + Send + Sync + 'static) -> Self {
         Arc::make_mut(&mut self.inner).on_retry = Some(Arc::new(hook));
         self
     }
 
-    /// Calls `hook` after a request was held back to stay within the rate limit.
+    /// Calls `hook` when a request is held back to stay within the rate limit, as the wait
+    /// begins, with the window's time left when known.
     pub fn with_pacing_hook(
         mut self,
-        hook: impl Fn(&str, Duration) + Send + Sync + 'static,
+        hook: impl Fn(&str, Option<Duration>) + Send + Sync + 'static,
     ) -> Self {
         Arc::make_mut(&mut self.inner).on_pacing = Some(Arc::new(hook));
         self
@@ -378,9 +392,9 @@ impl Client {
         }
     }
 
-    pub(crate) fn notify_pacing(&self, action: &str, waited: Duration) {
+    pub(crate) fn notify_pacing(&self, action: &str, left: Option<Duration>) {
         if let Some(hook) = &self.inner.on_pacing {
-            hook(action, waited);
+            hook(action, left);
         }
     }
 
@@ -410,6 +424,10 @@ impl Client {
 
     pub(crate) fn request_timeout(&self) -> Duration {
         self.inner.request_timeout
+    }
+
+    pub(crate) fn timeout_setting(&self) -> &str {
+        &self.inner.timeout_setting
     }
 
     pub(crate) fn max_retries(&self) -> u32 {

@@ -9,8 +9,11 @@
 //! one it made (see `reconcile.rs`) until the settle window, [`SETTLE_TIMEOUTS`] request
 //! timeouts after the send, has passed, and that key is adopted as soon as it appears. If
 //! none appears, the create fails saying the key may still appear (the next plan then names
-//! it with its import command); so does Terraform stopping the provider during the wait.
-//! Creates waiting at once on one project share their list requests (`key_lists.rs`).
+//! it with its import command). When Terraform stops the provider (Ctrl-C) while a create's
+//! answer is awaited or its key looked for, the create stops waiting at once and takes one
+//! last look, bounded by [`LAST_LOOK`]: a key that landed is adopted and so lands in state,
+//! rather than being left for a person to import. Creates waiting at once on one project share
+//! their list requests (`key_lists.rs`).
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -21,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use super::client::{Client, RetryNotice};
 use super::errors::{show_duration, ApiError, ErrorKind, Operation};
 use super::key_lists::Freshness;
-use super::keys::{create_body, decode_key, ApiKey, KeyType, NewKey, SecretValue};
+use super::keys::{create_body, decode_key, ApiKey, Decoded, KeyType, NewKey, SecretValue};
 use super::reconcile::{decide, Decision};
 use super::time::now_millis;
 use super::transport::{Failure, Request};
@@ -41,6 +44,9 @@ pub struct Created {
 /// The settle window, in request timeouts from the send: how long a create that failed after
 /// it was sent waits for its key to appear before it gives up (never sending it again).
 pub const SETTLE_TIMEOUTS: u32 = 3;
+/// How long a create stopped by Terraform may spend on its last look for its key, and again on
+/// reading the value of a key it finds: short, so Terraform exits promptly after Ctrl-C.
+pub const LAST_LOOK: Duration = Duration::from_secs(4);
 /// The ends of settle windows are rounded up to this grid, so creates that failed together
 /// take their last look together (one list request).
 const DEADLINE_GRID: Duration = Duration::from_millis(250);
@@ -147,7 +153,7 @@ impl Client {
             {
                 Ok((at, keys)) => (at, keys.to_vec()),
                 Err(e) if e.kind() == ErrorKind::Cancelled => {
-                    return Err(self.unsettled(ctx, &fault, window, true))
+                    return self.last_look(ctx, &fault, sent, window).await
                 }
                 Err(e) => {
                     return Err(e
@@ -187,6 +193,7 @@ impl Client {
             let left = deadline.saturating_duration_since(Instant::now());
             let notice = RetryNotice {
                 action: ctx.op.doing(),
+                url: self.keys_url(ctx.project_ref, None, false).to_string(),
                 attempt: looks,
                 max_attempts: looks + 1,
                 delay: self.backoff().delay(looks - 1).min(left),
@@ -198,19 +205,69 @@ impl Client {
                 ),
             };
             if self.pause(ctx.cancel, &notice).await.is_err() {
-                return Err(self.unsettled(ctx, &fault, window, true));
+                return self.last_look(ctx, &fault, sent, window).await;
+            }
+        }
+    }
+
+    /// Terraform stopped the provider before the create's key was found: one list, requested
+    /// after the send and bounded by [`LAST_LOOK`], adopts the key if it landed (its value read
+    /// within another [`LAST_LOOK`]); otherwise the create ends as unsettled. Nothing is sent
+    /// again, and a key is adopted under the same rules as in the settle window.
+    async fn last_look(
+        &self,
+        ctx: &CreateCall<'_>,
+        fault: &ApiError,
+        sent: Instant,
+        window: Duration,
+    ) -> Result<Created, ApiError> {
+        let look = CancellationToken::new();
+        let listing = async {
+            loop {
+                match self
+                    .project_keys_listed(&look, ctx.project_ref, Freshness::After(sent))
+                    .await
+                {
+                    // A list shared with a caller that was itself cancelled: ours was not.
+                    Err(e) if e.kind() == ErrorKind::Cancelled => tokio::task::yield_now().await,
+                    other => return other,
+                }
+            }
+        };
+        let Ok(Ok((_, keys))) = tokio::time::timeout(LAST_LOOK, listing).await else {
+            return Err(self.unsettled(ctx, fault, window, true));
+        };
+        let mut keys = keys.to_vec();
+        match decide(
+            &keys,
+            &ctx.key.name,
+            ctx.key.key_type,
+            ctx.started_ms,
+            ctx.is_claimed,
+        ) {
+            Decision::Adopt(i) => Ok(self.adopt(ctx, keys.swap_remove(i)).await),
+            Decision::Several(_) | Decision::NoMatch => {
+                Err(self.unsettled(ctx, fault, window, true))
             }
         }
     }
 
     /// The key the create made, with its value fetched by `GET {id}` (`?reveal=true` for a
-    /// secret key). If that fails the key is still returned, so the caller can remove it.
+    /// secret key). If that fails the key is still returned, so the caller can remove it. Once
+    /// Terraform has stopped the provider the value is still read, within [`LAST_LOOK`]: the key
+    /// exists, and without its value it could only be deleted or left tainted.
     async fn adopt(&self, ctx: &CreateCall<'_>, listed: ApiKey) -> Created {
-        let reveal = reveals(ctx.key.key_type);
-        match self
-            .get_decoded(ctx.cancel, ctx.project_ref, &listed.id, reveal)
-            .await
-        {
+        let read = self.read_value(ctx.cancel, ctx, &listed.id).await;
+        let read = match read {
+            Err(e) if e.kind() == ErrorKind::Cancelled => {
+                let own = CancellationToken::new();
+                tokio::time::timeout(LAST_LOOK, self.read_value(&own, ctx, &listed.id))
+                    .await
+                    .unwrap_or(Err(e))
+            }
+            read => read,
+        };
+        match read {
             Ok(d) => Created {
                 key: d.key,
                 secret: d.value,
@@ -222,6 +279,16 @@ impl Client {
                 adopted: true,
             },
         }
+    }
+
+    async fn read_value(
+        &self,
+        cancel: &CancellationToken,
+        ctx: &CreateCall<'_>,
+        id: &str,
+    ) -> Result<Decoded, ApiError> {
+        let reveal = reveals(ctx.key.key_type);
+        self.get_decoded(cancel, ctx.project_ref, id, reveal).await
     }
 
     /// The create failed after it was sent, and the settle window passed (or Terraform stopped

@@ -294,12 +294,13 @@ impl ApiError {
         )
     }
 
-    /// The request to `url` may have been sent, but no (complete) answer came.
+    /// The request to `url` may have been sent, but no (complete) answer came (within
+    /// `timeout`, when that is why).
     pub(crate) fn transport(
         op: &Operation,
         url: &url::Url,
         cause: &str,
-        timeout: Option<Duration>,
+        timeout: Option<TimeoutSetting<'_>>,
     ) -> Self {
         match timeout {
             Some(t) => ApiError::new(
@@ -307,9 +308,12 @@ impl ApiError {
                 op,
                 format!(
                     "no complete answer within the request timeout of {} from {url} ({cause}); \
-                     the API or the network is slow or unreachable: retry, or raise the request \
-                     timeout",
-                    show_duration(t)
+                     the API or the network is slow or unreachable. A request waits for \
+                     answers that do not come at most {} times the request timeout in all; to \
+                     wait longer, raise {}",
+                    show_duration(t.limit),
+                    super::transport::SILENCE_BUDGET,
+                    t.setting
                 ),
             ),
             None => ApiError::new(
@@ -392,6 +396,14 @@ impl StatusInfo<'_> {
              retry, or run fewer operations in parallel (all tokens of one user share the limit)"
         )
     }
+}
+
+/// The request timeout an attempt ran out of, and how its owner lengthens it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TimeoutSetting<'a> {
+    pub limit: Duration,
+    /// E.g. "`request_timeout` in the provider block".
+    pub setting: &'a str,
 }
 
 pub(crate) fn show_duration(d: Duration) -> String {
@@ -537,13 +549,20 @@ mod tests {
             &op_get(false),
             &url,
             "timed out",
-            Some(Duration::from_millis(300)),
+            Some(TimeoutSetting {
+                limit: Duration::from_millis(300),
+                setting: "the knob",
+            }),
         );
         assert_eq!(e.kind(), ErrorKind::Timeout);
         assert!(e.to_string().contains(
             "no complete answer within the request timeout of 300 ms from \
              https://api.example.com/v1/projects/p/api-keys (timed out)"
         ));
+        assert!(
+            e.to_string().contains("to wait longer, raise the knob"),
+            "{e}"
+        );
         let e = ApiError::transport(&op_get(false), &url, "connection reset", None);
         assert_eq!(e.kind(), ErrorKind::Connection);
         assert!(e.to_string().contains(

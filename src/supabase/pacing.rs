@@ -129,8 +129,6 @@ pub(crate) struct Permit<'a> {
     pacer: &'a Pacer,
     bucket: Bucket,
     quota: Option<Quota>,
-    /// How long the request was held back: zero when it went at once.
-    pub waited: Duration,
 }
 
 impl Permit<'_> {
@@ -147,8 +145,15 @@ impl Drop for Permit<'_> {
 
 impl Pacer {
     /// Waits until one more request may be sent to `bucket`; `None` when cancelled first.
-    pub async fn acquire(&self, bucket: Bucket, cancel: &CancellationToken) -> Option<Permit<'_>> {
-        let started = Instant::now();
+    /// `on_hold` is told once, when the request is first held back, how long the window has
+    /// left (`None` while only answers in flight can tell), so a long wait is announced as it
+    /// begins rather than after it.
+    pub async fn acquire(
+        &self,
+        bucket: Bucket,
+        cancel: &CancellationToken,
+        on_hold: &(dyn Fn(Option<Duration>) + Sync),
+    ) -> Option<Permit<'_>> {
         let mut held = false;
         loop {
             // Registered before deciding, so an answer in between is not missed.
@@ -161,16 +166,13 @@ impl Pacer {
                         pacer: self,
                         bucket,
                         quota: None,
-                        // Deciding takes a moment too; only a hold-back is a wait.
-                        waited: if held {
-                            started.elapsed()
-                        } else {
-                            Duration::ZERO
-                        },
                     });
                 }
                 Decision::Wait(until) => until,
             };
+            if !held {
+                on_hold(until.map(|at| at.saturating_duration_since(Instant::now())));
+            }
             held = true;
             tokio::select! {
                 biased;
@@ -332,32 +334,39 @@ mod tests {
         }
     }
 
-    /// On the real clock, where deciding takes time: a request that is not held back reports no
-    /// wait (so no "waited for the window" line is logged for it).
+    /// A request that is not held back announces no wait (so no rate-limit line is logged).
     #[tokio::test]
-    async fn a_request_that_goes_at_once_waited_zero() {
+    async fn a_request_that_goes_at_once_announces_no_wait() {
         let pacer = Pacer::default();
         let cancel = CancellationToken::new();
+        let holds = std::sync::atomic::AtomicU32::new(0);
+        let on_hold = |_: Option<Duration>| {
+            holds.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        };
         for remaining in [None, Some(100)] {
-            let permit = pacer.acquire(bucket(), &cancel).await.unwrap();
-            assert_eq!(permit.waited, Duration::ZERO, "{remaining:?} left");
+            let permit = pacer.acquire(bucket(), &cancel, &on_hold).await.unwrap();
             permit.answered(remaining.and_then(|r| quota(r, 60)));
         }
+        assert_eq!(holds.into_inner(), 0);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_waiting_request_goes_when_the_window_ends_and_cancel_stops_it() {
         let pacer = Pacer::default();
         let cancel = CancellationToken::new();
-        let first = pacer.acquire(bucket(), &cancel).await.unwrap();
-        assert_eq!(first.waited, Duration::ZERO, "nothing known: no wait");
+        let first = pacer.acquire(bucket(), &cancel, &|_| {}).await.unwrap();
         first.answered(quota(0, 5));
         let started = Instant::now();
-        let permit = pacer.acquire(bucket(), &cancel).await.unwrap();
+        let announced = Mutex::new(Vec::new());
+        let on_hold = |left| announced.lock().unwrap().push(left);
+        let permit = pacer.acquire(bucket(), &cancel, &on_hold).await.unwrap();
         assert!(started.elapsed() >= Duration::from_secs(5));
-        assert!(permit.waited >= Duration::from_secs(5));
+        // Announced once, as the wait began, with the window's time left.
+        let announced = announced.into_inner().unwrap();
+        assert_eq!(announced.len(), 1, "{announced:?}");
+        assert!(announced[0].is_some_and(|left| left >= Duration::from_secs(4)));
         permit.answered(quota(0, 5));
         cancel.cancel();
-        assert!(pacer.acquire(bucket(), &cancel).await.is_none());
+        assert!(pacer.acquire(bucket(), &cancel, &|_| {}).await.is_none());
     }
 }

@@ -1,7 +1,12 @@
-//! One request, tried again while that is safe: the budget is `max_retries`, every
-//! wait can be cancelled, and a request once sent is always waited for (its answer
-//! decides what happened; abandoning it would leave that unknown). Each attempt, once ended,
-//! is told to the process's request hook ([`set_request_hook`]) as an [`Exchange`].
+//! One request, tried again while that is safe. Two budgets bound it: `max_retries` attempts,
+//! and [`SILENCE_BUDGET`] request timeouts spent waiting for answers that never came, so an
+//! endpoint that accepts connections and never answers fails a plan within two request timeouts
+//! rather than after every attempt has timed out (waits for the rate limit and retries of
+//! refused connections do not count: they end by themselves). Every wait can be cancelled, and
+//! so can an answer in flight: once Terraform stops the provider nobody will use the answer of a
+//! read, and a create abandoned this way is ambiguous, so its caller looks for the key it may
+//! have made (`create.rs`). Each attempt, once ended, is told to the process's request hook
+//! ([`set_request_hook`]) as an [`Exchange`].
 
 use std::error::Error as StdError;
 use std::sync::{Arc, RwLock};
@@ -13,13 +18,19 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::client::{Client, RetryNotice};
-use super::errors::{ApiError, Operation, StatusInfo};
+use super::errors::{ApiError, Operation, StatusInfo, TimeoutSetting};
 use super::keys::error_message;
 use super::pacing::{Bucket, Quota};
 use super::retry::{verdict, Ending, Verdict};
 
 /// Answers larger than this are not the API's (a list of every key is far smaller).
 const MAX_BODY: usize = 4 << 20;
+/// How many request timeouts one request may spend in all on attempts that timed out and the
+/// backoffs after them: the first attempt's whole timeout, then what is left for one more, so
+/// an endpoint that never answers fails a read within this many request timeouts.
+pub const SILENCE_BUDGET: u32 = 2;
+/// A last attempt with less than this fraction of a request timeout left is not made.
+const MIN_ATTEMPT_FRACTION: u32 = 4;
 
 pub(crate) struct Request<'a> {
     pub method: Method,
@@ -88,8 +99,9 @@ pub enum Outcome {
     /// An answer came, with this status.
     Status(u16),
     /// No answer: `kind` is `connect`, `connect timeout` or `untrusted certificate` when
-    /// nothing was sent, `timeout` or `connection broken` when the request may have been;
-    /// `cause` is the transport's own description.
+    /// nothing was sent, `timeout` or `connection broken` when the request may have been, and
+    /// `abandoned` when Terraform stopped the provider while the answer was awaited; `cause` is
+    /// the transport's own description.
     Failed { kind: &'static str, cause: String },
 }
 
@@ -154,6 +166,8 @@ enum Attempt {
         cause: String,
         timeout: bool,
     },
+    /// Sent, then given up when the caller was cancelled: the answer was not awaited.
+    Abandoned,
 }
 
 impl Attempt {
@@ -164,8 +178,16 @@ impl Attempt {
                 untrusted: true, ..
             } => Ending::Untrusted,
             Attempt::NotSent { .. } => Ending::NotSent,
-            Attempt::Broken { .. } => Ending::Broken,
+            Attempt::Broken { .. } | Attempt::Abandoned => Ending::Broken,
         }
+    }
+
+    /// An attempt that waited its whole timeout for an answer that never came.
+    fn timed_out(&self) -> bool {
+        matches!(
+            self,
+            Attempt::NotSent { timeout: true, .. } | Attempt::Broken { timeout: true, .. }
+        )
     }
 
     /// What the answer's rate-limit headers say, if it had them.
@@ -196,6 +218,7 @@ impl Attempt {
             Attempt::NotSent { cause, .. } => format!("could not connect: {cause}"),
             Attempt::Broken { timeout: true, .. } => "timed out".to_owned(),
             Attempt::Broken { cause, .. } => format!("connection failed: {cause}"),
+            Attempt::Abandoned => "abandoned when Terraform stopped the provider".to_owned(),
         }
     }
 
@@ -219,6 +242,12 @@ impl Attempt {
                 cause,
             } => ("timeout", cause),
             Attempt::Broken { cause, .. } => ("connection broken", cause),
+            Attempt::Abandoned => {
+                return Outcome::Failed {
+                    kind: "abandoned",
+                    cause: "Terraform stopped the provider while the answer was awaited".into(),
+                }
+            }
         };
         let cause = if token.is_empty() {
             cause.clone()
@@ -233,6 +262,57 @@ impl Attempt {
             Attempt::Answered { headers, .. } => RateLimitHeaders::from_headers(headers),
             _ => RateLimitHeaders::default(),
         }
+    }
+}
+
+/// The time a request has spent waiting for answers that never came, against [`SILENCE_BUDGET`].
+struct Silence {
+    request_timeout: Duration,
+    left: Duration,
+}
+
+impl Silence {
+    fn new(request_timeout: Duration) -> Self {
+        Silence {
+            request_timeout,
+            left: request_timeout.saturating_mul(SILENCE_BUDGET),
+        }
+    }
+
+    /// The timeout of the next attempt: the request timeout, or what is left of the budget.
+    fn next_timeout(&self) -> Duration {
+        self.request_timeout.min(self.left)
+    }
+
+    /// Counts an attempt that timed out, and the backoff after it, which is kept short (the
+    /// attempt itself already waited) so that what is left goes to the next attempt. Returns
+    /// that backoff.
+    fn spend_waiting(&mut self, attempt: Duration, backoff: Duration) -> Duration {
+        let backoff = backoff.min(self.min_attempt());
+        self.left = self.left.saturating_sub(attempt + backoff);
+        backoff
+    }
+
+    /// Whether enough is left for an attempt that could still get an answer.
+    fn left_for_another(&self) -> bool {
+        self.left >= self.min_attempt()
+    }
+
+    fn min_attempt(&self) -> Duration {
+        self.request_timeout / MIN_ATTEMPT_FRACTION
+    }
+}
+
+/// The error for an attempt given up because the caller was cancelled. A create may have been
+/// carried out, so it is ambiguous; its caller decides what to look for.
+fn abandoned(op: &Operation, req: &Request<'_>, attempts: u32, sent: Instant) -> Failure {
+    let error = ApiError::cancelled(op)
+        .with_context("Terraform stopped the provider while it waited for the answer")
+        .with_attempts(attempts);
+    if req.method == Method::POST {
+        Failure::Ambiguous(error, sent)
+    } else {
+        Failure::Error(error)
     }
 }
 
@@ -271,24 +351,30 @@ impl Client {
     ) -> Result<Answer, Failure> {
         let max_attempts = self.max_retries().saturating_add(1);
         let mut attempts = 0u32;
+        let mut silence = Silence::new(self.request_timeout());
         loop {
             if cancel.is_cancelled() {
                 return Err(Failure::Error(
                     ApiError::cancelled(op).with_attempts(attempts),
                 ));
             }
-            let Some(permit) = self.pacer().acquire(self.bucket(op), cancel).await else {
+            let on_hold = |left: Option<Duration>| self.notify_pacing(&op.doing(), left);
+            let Some(permit) = self
+                .pacer()
+                .acquire(self.bucket(op), cancel, &on_hold)
+                .await
+            else {
                 return Err(Failure::Error(
                     ApiError::cancelled(op).with_attempts(attempts),
                 ));
             };
-            // A hold-back of less than a millisecond is no wait worth telling.
-            if permit.waited >= Duration::from_millis(1) {
-                self.notify_pacing(&op.doing(), permit.waited);
-            }
             attempts += 1;
             let started = Instant::now();
-            let attempt = self.attempt(req).await;
+            let attempt = tokio::select! {
+                biased;
+                () = cancel.cancelled() => Attempt::Abandoned,
+                attempt = self.attempt(req, silence.next_timeout()) => attempt,
+            };
             let elapsed = started.elapsed();
             permit.answered(attempt.quota(self.backoff().max_server_wait));
             if let Some(hook) = request_hook() {
@@ -301,6 +387,9 @@ impl Client {
                     max_attempts,
                     rate_limit: attempt.rate_limit(),
                 });
+            }
+            if let Attempt::Abandoned = attempt {
+                return Err(abandoned(op, req, attempts, started));
             }
             let retry = match verdict(&req.method, attempt.ending()) {
                 // A read answered 2xx with a body that is not JSON (cut off by a proxy, say) is
@@ -318,10 +407,6 @@ impl Client {
                 }
                 Verdict::Retry => attempts < max_attempts,
             };
-            if !retry {
-                let error = self.failure(op, req, &attempt);
-                return Err(Failure::Error(error.with_attempts(attempts)));
-            }
             let backoff = self.backoff();
             let delay = match &attempt {
                 Attempt::Answered {
@@ -330,8 +415,18 @@ impl Client {
                 _ => None,
             }
             .unwrap_or_else(|| backoff.delay(attempts - 1));
+            let delay = if attempt.timed_out() {
+                silence.spend_waiting(elapsed, delay)
+            } else {
+                delay
+            };
+            if !retry || !silence.left_for_another() {
+                let error = self.failure(op, req, &attempt);
+                return Err(Failure::Error(error.with_attempts(attempts)));
+            }
             let notice = RetryNotice {
                 action: op.doing(),
+                url: req.url.to_string(),
                 attempt: attempts,
                 max_attempts,
                 delay,
@@ -369,11 +464,11 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, req: &Request<'_>) -> Attempt {
+    async fn attempt(&self, req: &Request<'_>, timeout: Duration) -> Attempt {
         let mut builder = self
             .http()
             .request(req.method.clone(), req.url.clone())
-            .timeout(self.request_timeout())
+            .timeout(timeout)
             .header(AUTHORIZATION, self.authorization().clone())
             .header(ACCEPT, "application/json");
         if let Some(body) = req.body {
@@ -473,8 +568,13 @@ impl Client {
                 cause, timeout: t, ..
             } => ApiError::connect(op, &req.url, cause, t.then_some(timeout)),
             Attempt::Broken { cause, timeout: t } => {
-                ApiError::transport(op, &req.url, cause, t.then_some(timeout))
+                let setting = TimeoutSetting {
+                    limit: timeout,
+                    setting: self.timeout_setting(),
+                };
+                ApiError::transport(op, &req.url, cause, t.then_some(setting))
             }
+            Attempt::Abandoned => ApiError::cancelled(op),
         };
         error.scrub(self.token())
     }
@@ -549,6 +649,25 @@ fn is_certificate_error(mut e: &(dyn StdError + 'static)) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeouts_may_spend_two_request_timeouts_in_all() {
+        let timeout = Duration::from_secs(30);
+        let mut silence = Silence::new(timeout);
+        assert_eq!(silence.next_timeout(), timeout);
+        // The backoff after a timeout is cut short; the rest goes to the next attempt.
+        let backoff = silence.spend_waiting(timeout, Duration::from_secs(20));
+        assert_eq!(backoff, timeout / MIN_ATTEMPT_FRACTION);
+        assert!(silence.left_for_another());
+        assert_eq!(silence.next_timeout(), timeout - backoff);
+        let backoff = silence.spend_waiting(silence.next_timeout(), Duration::from_millis(400));
+        assert_eq!(backoff, Duration::from_millis(400));
+        assert!(!silence.left_for_another(), "two timeouts in all");
+        // A short answer wait leaves room for a full attempt.
+        let mut silence = Silence::new(timeout);
+        silence.spend_waiting(Duration::from_secs(1), Duration::from_millis(400));
+        assert_eq!(silence.next_timeout(), timeout);
+    }
 
     #[test]
     fn the_hook_is_told_the_path_and_query_only() {

@@ -990,8 +990,44 @@ async fn nothing_is_sent_once_cancelled() {
     assert!(sim.requests().is_empty());
 }
 
+/// A create carried out by the API whose answer is held: cancelling stops the wait for the
+/// answer, and the last look finds the key and reads its secret, so the create returns it,
+/// adopted, without sending it again.
 #[tokio::test]
-async fn a_request_in_flight_is_answered_even_if_cancelled_meanwhile() {
+async fn a_create_cancelled_while_its_answer_is_awaited_adopts_the_key_that_landed() {
+    let sim = default_simulator().await;
+    let hold = sim.hold_answers(on(Method::POST, KEYS));
+    let api = client(&sim);
+    let cancel = CancellationToken::new();
+    let call = tokio::spawn({
+        let cancel = cancel.clone();
+        async move {
+            api.create_key(
+                &cancel,
+                REF,
+                &new_key("ci_key", KeyType::Secret),
+                &unclaimed,
+            )
+            .await
+        }
+    });
+    hold.wait_held(1).await;
+    cancel.cancel();
+    let created = call.await.unwrap().expect("the key that landed is adopted");
+    let server = sim.keys(REF);
+    assert_eq!(server.len(), 1);
+    assert_eq!(created.key.id, server[0].id);
+    assert!(created.adopted);
+    assert_eq!(revealed(&created.secret), server[0].api_key);
+    // The create's answer is still held (not awaited); a list, then the reveal.
+    assert_eq!(trace(&sim.requests()), ["POST -", "GET 200", "GET 200"]);
+    hold.release_all();
+}
+
+/// A create cancelled before its request is carried out: the last look finds no key, and the
+/// create fails as cancelled, saying a key may still appear; it is not sent again.
+#[tokio::test]
+async fn a_create_cancelled_before_it_lands_says_its_key_may_still_appear() {
     let sim = default_simulator().await;
     let hold = sim.hold(on(Method::POST, KEYS));
     let api = client(&sim);
@@ -1010,13 +1046,30 @@ async fn a_request_in_flight_is_answered_even_if_cancelled_meanwhile() {
     });
     hold.wait_held(1).await;
     cancel.cancel();
+    let e = call.await.unwrap().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled);
+    assert!(e.may_have_created(), "{e}");
+    assert!(e.to_string().contains("may still appear"), "{e}");
+    assert_eq!(trace(&sim.requests()), ["POST -", "GET 200"]);
     hold.release_all();
-    let created = call
-        .await
-        .unwrap()
-        .expect("the answer of a sent request is used");
-    assert_eq!(created.key.id, sim.keys(REF)[0].id);
-    assert_eq!(trace(&sim.requests()), ["POST 201"]);
+}
+
+/// A read waiting on an answer is abandoned at once when cancelled.
+#[tokio::test]
+async fn a_read_in_flight_is_abandoned_when_cancelled() {
+    let sim = default_simulator().await;
+    let hold = sim.hold(on(Method::GET, KEYS));
+    let api = client(&sim);
+    let cancel = CancellationToken::new();
+    let call = tokio::spawn({
+        let cancel = cancel.clone();
+        async move { api.list_keys(&cancel, REF).await }
+    });
+    hold.wait_held(1).await;
+    cancel.cancel();
+    let e = call.await.unwrap().unwrap_err();
+    assert_eq!((e.kind(), e.attempts()), (ErrorKind::Cancelled, 1));
+    hold.release_all();
 }
 
 /// Run in a child process by `https_trusts_a_private_ca_from_ssl_cert_file`, so the

@@ -3,8 +3,9 @@
 //! window, per token, project and endpoint) over a window of a few seconds instead of a minute.
 //!
 //! The provider paces itself from the `X-RateLimit-Remaining`/`X-RateLimit-Reset` headers, so
-//! the simulator never has to answer 429: the log shows none, the provider logged no retry,
-//! and the apply's requests span at most ceil(300/120) + 1 windows (the POSTs alone about
+//! the simulator never has to answer 429: the log shows none, the provider logged no retry
+//! (only its waits for the window, at INFO as each began), and the apply's requests span at
+//! most ceil(300/120) + 1 windows (the POSTs alone about
 //! two windows, plus the reset's rounding to whole seconds). The apply is one list per
 //! Terraform phase (the plan-time name check, from one list per process) and exactly one POST
 //! per key, with no per-key read; the plan after it is one list for all 300 refreshes.
@@ -64,8 +65,8 @@ async fn three_hundred_keys_stay_within_the_rate_limit_without_a_429() {
         let Some(mut fx) = Fixture::sim_only_with(&tf, SimOnly::RateLimit, config).await else {
             continue;
         };
-        // Retries are logged at WARN: there must be none.
-        fx.set_env("TF_LOG_PROVIDER", "WARN");
+        // Retries are logged at WARN (there must be none), waits for the window at INFO.
+        fx.set_env("TF_LOG_PROVIDER", "INFO");
         fx.config(&fixture_keys_config(&fx, KEYS, "load_key"));
         let version = tf.version_string();
 
@@ -88,6 +89,19 @@ async fn three_hundred_keys_stay_within_the_rate_limit_without_a_429() {
         assert_eq!(log.rate_limited(), 0, "{version}: no 429 at all: {brief}");
         let notices = retry_notices(&text(&output.stderr));
         assert!(notices.is_empty(), "{version}: no retries: {notices:?}");
+        // 300 creates against 120 a window: some wait, and each says so as its wait begins.
+        let stderr = text(&output.stderr);
+        let waits = stderr
+            .lines()
+            .filter(|l| {
+                l.contains("[INFO]")
+                    && l.contains("waiting for the Management API's rate-limit window")
+            })
+            .count();
+        assert!(
+            waits > 0,
+            "{version}: no rate-limit wait was logged at INFO"
+        );
         let creates = log.route(Route::Create);
         assert_eq!(creates.total, KEYS, "{version}: one POST per key: {brief}");
         assert_eq!(creates.status(201), KEYS, "{version}: {brief}");

@@ -307,14 +307,19 @@ impl Client {
              names it with its import command; if not, apply again"
         );
         if cancelled {
+            let what = if fault.kind() == ErrorKind::Cancelled {
+                "Terraform stopped the provider while the create's answer was awaited".to_owned()
+            } else {
+                format!(
+                    "cancelled while waiting for the key of a create request that failed after \
+                     it was sent ({})",
+                    brief(fault)
+                )
+            };
             ApiError::new(
                 ErrorKind::Cancelled,
                 &ctx.op,
-                format!(
-                    "cancelled while waiting for the key of a create request that failed after \
-                     it was sent ({}); no such key was listed yet. {tail}",
-                    brief(fault)
-                ),
+                format!("{what}; a last look did not find its key. {tail}"),
             )
             .unsettled()
         } else {

@@ -10,10 +10,13 @@
 //! makes again during apply (a provider is never told which): whether this process has read
 //! resource state. Terraform's plan walk reads (refreshes) every managed object in state before
 //! planning it; its apply walk reads none.
+//!
+//! And what this process saw of the current walk (see [`Walk`]): the names its plans take and
+//! the resources that hold each key, started anew at every configure.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Mutex, MutexGuard, RwLock};
 use std::time::Instant;
 
 use crate::log_at;
@@ -21,6 +24,7 @@ use crate::plugin::diag::Diagnostics;
 use crate::plugin::log::Level;
 use crate::supabase::{Client, ClientConfig, RetryNotice};
 
+use super::api_key::walk::Walk;
 use super::config::Configuration;
 
 #[derive(Default)]
@@ -31,6 +35,7 @@ pub struct ProviderData {
     claimed: Mutex<HashSet<String>>,
     /// A resource state was read (refresh or import) by this process: a plan walk.
     read_state: AtomicBool,
+    walk: Mutex<Walk>,
 }
 
 impl ProviderData {
@@ -76,6 +81,8 @@ impl ProviderData {
             _ => None,
         };
         *self.client.write().unwrap_or_else(|e| e.into_inner()) = client;
+        // Every walk configures its process first: what an earlier command saw is not this one's.
+        *self.walk() = Walk::default();
         *self
             .configured_at
             .write()
@@ -138,6 +145,11 @@ impl ProviderData {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(id.to_string());
+    }
+
+    /// What this process saw of the current walk.
+    pub fn walk(&self) -> MutexGuard<'_, Walk> {
+        self.walk.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn is_claimed(&self, id: &str) -> bool {

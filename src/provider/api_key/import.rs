@@ -83,6 +83,10 @@ pub async fn import(
         }
     };
     let key = find_key(resource, &keys, project_ref, which, diags)?;
+    if resource.data.walk().note_import(&key.id) {
+        already_managed(resource, project_ref, key, diags);
+        return None;
+    }
     resource.data.claim(&key.id);
 
     let api_key = if value_is_public(resource.kind) {
@@ -131,6 +135,30 @@ pub async fn import(
             template: Value::Null,
         },
     ))
+}
+
+/// Another resource of this walk already holds the key (refreshed or planned it, or imports it
+/// too). The plan of whichever comes second fails likewise when the import is first (see
+/// [`super::walk`]).
+fn already_managed(
+    resource: &ApiKeyResource,
+    project_ref: &str,
+    key: &ApiKey,
+    diags: &mut Diagnostics,
+) {
+    diags.error(
+        "The API key is already managed in this state",
+        format!(
+            "The {} key {:?} (id {}) of project {project_ref} is already held by another resource \
+             of this state (or imported by another import of this configuration). Two resources \
+             managing one key undo each other's changes, and replacing one deletes the key the \
+             other holds. Remove this import block (or do not run this terraform import); to \
+             give the key another address, use a moved block instead.",
+            resource.noun(),
+            key.name,
+            key.id
+        ),
+    );
 }
 
 fn find_key<'a>(

@@ -6,6 +6,7 @@ pub(super) mod list;
 pub(super) mod schema;
 pub(super) mod state;
 pub(super) mod validators;
+pub(super) mod walk;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,6 +25,7 @@ use crate::supabase::{
 
 use super::data::ProviderData;
 use state::{keepers, key_state, text, Kept};
+use walk::{HeldTwice, Taker};
 
 /// How long a create keeps retrying 404 and 5xx answers for a project the API does not know yet
 /// (one created in the same apply, whose `project_ref` was unknown at plan time) while the
@@ -40,6 +42,11 @@ const PROJECT_PENDING: &str = "project_pending";
 /// which the plan could not tell would be gone by then (see `check_name_is_free`).
 const NAME_HELD_BY: &str = "name_held_by";
 const NAME_TAKEN: &str = "An API key with this name already exists";
+/// Private-state entry: the id of the key the prior state holds, set by every plan of an
+/// existing object. Terraform plans the create half of a replacement with the first half's
+/// planned private state, so the create knows the key it replaces (Terraform < 1.12 sends no
+/// prior identity with it).
+const PLANNED_FROM: &str = "planned_from";
 
 pub struct ApiKeyResource {
     kind: KeyType,
@@ -184,6 +191,134 @@ impl ApiKeyResource {
         }
     }
 
+    /// Records this plan in the walk and returns who takes a name by it, if anyone: a create
+    /// (a new key, or the create half of a replacement), or a rename. A plan of an existing
+    /// object also checks that no other resource holds its key.
+    fn note_plan(
+        &self,
+        change: &PlanChange<'_>,
+        private: &mut Private,
+        diags: &mut Diagnostics,
+    ) -> Option<Taker> {
+        if change.is_create() {
+            let from_first_half = private.remove(PLANNED_FROM);
+            let replaced = from_first_half
+                .as_ref()
+                .and_then(serde_json::Value::as_str)
+                .or_else(|| change.prior_identity.attr("id").and_then(Value::as_str));
+            return Some(match replaced {
+                Some(id) => Taker::Replacement(id.to_string()),
+                None => Taker::New,
+            });
+        }
+        let id = text(change.prior, "id")?;
+        private.set(PLANNED_FROM, serde_json::Value::String(id.clone()));
+        if let Some(why) = self.data.walk().note_planned(&id) {
+            self.held_twice_error(change.prior, &id, why, diags);
+        }
+        let renamed =
+            text(change.config, "name").filter(|n| Some(n) != text(change.prior, "name").as_ref());
+        renamed.map(|_| Taker::Rename(id))
+    }
+
+    /// Fails the plan on `name` when another resource of this walk plans the same name for a
+    /// key of this type in the same project.
+    fn take_name(&self, planned: &Value, taker: Taker, diags: &mut Diagnostics) {
+        let (Some(project_ref), Some(name)) = (text(planned, "project_ref"), text(planned, "name"))
+        else {
+            return; // Unknown yet: the plan Terraform makes again during apply checks it.
+        };
+        let slot = (
+            self.kind.as_str().to_string(),
+            project_ref.clone(),
+            name.clone(),
+        );
+        let Some(other) = self.data.walk().take_name(slot, taker.clone()) else {
+            return;
+        };
+        diags.attribute_error(
+            AttributePath::root().attribute("name"),
+            "Another resource of this configuration plans this name",
+            format!(
+                "Another {} of this configuration plans the name {name:?} in project \
+                 {project_ref} too ({}), and this one plans it for {}. Key names are unique per \
+                 project and type, so one of the two would fail at apply. Give one of them \
+                 another name. (Terraform does not tell a provider which resource is which: \
+                 this is the one planned second.)",
+                self.type_name,
+                other.describe(),
+                taker.describe(),
+            ),
+        );
+    }
+
+    fn held_twice_error(&self, prior: &Value, id: &str, why: HeldTwice, diags: &mut Diagnostics) {
+        let project_ref = text(prior, "project_ref").unwrap_or_default();
+        let name = text(prior, "name").unwrap_or_default();
+        let key = format!(
+            "the {} key {name:?} (id {id}) of project {project_ref}",
+            self.noun()
+        );
+        let harm = "Two resources managing one key undo each other's changes, and replacing \
+                    one deletes the key the other holds.";
+        match why {
+            HeldTwice::Imported => diags.error(
+                "The API key is already managed in this state",
+                format!(
+                    "An import (an import block, or terraform import) brings in {key}, which \
+                     another resource in this state already manages. {harm} Remove the import \
+                     block for {project_ref}/{id} (or {project_ref}/{name}); to give the key \
+                     another address, use a moved block instead. (Terraform does not tell a \
+                     provider which resource is which: this may be either of the two.)"
+                ),
+            ),
+            HeldTwice::InState => diags.error(
+                "Two resources in this state manage one API key",
+                format!(
+                    "Two resources in this state hold {key}, probably after a terraform import \
+                     to a second address. {harm} Keep one: find both with `terraform state \
+                     list` and `terraform state show`, then `terraform state rm` the other."
+                ),
+            ),
+        }
+    }
+
+    /// What to say about a failed create or rename to `name`. For a 409 whose name is held by
+    /// a key this process made or read, that key belongs to another resource of this
+    /// configuration: say so, not "import that key".
+    async fn conflict_detail(
+        &self,
+        ctx: &CallContext,
+        client: &Client,
+        project_ref: &str,
+        name: &str,
+        error: &ApiError,
+    ) -> String {
+        if error.kind() != ErrorKind::Conflict {
+            return error.to_string();
+        }
+        let keys = client
+            .project_keys(&ctx.stop, project_ref, Freshness::Latest)
+            .await
+            .unwrap_or_default();
+        self.claimed_holder_detail(&keys, name)
+            .unwrap_or_else(|| error.to_string())
+    }
+
+    fn claimed_holder_detail(&self, keys: &[ApiKey], name: &str) -> Option<String> {
+        let holder = keys
+            .iter()
+            .find(|k| k.key_type == self.kind && k.name == name && self.data.is_claimed(&k.id))?;
+        Some(format!(
+            "The API refused the name {name:?} as taken (HTTP 409): the {} key {} holds it, and \
+             that key belongs to another resource of this configuration (this Terraform run \
+             created or manages it). Two resources of this configuration take the name \
+             {name:?}: give one of them another name.",
+            self.noun(),
+            holder.id
+        ))
+    }
+
     /// The key of this type named `name` that this process neither made nor read, if any.
     fn unclaimed_named<'k>(&self, keys: &'k [ApiKey], name: &str) -> Option<&'k ApiKey> {
         keys.iter()
@@ -200,6 +335,19 @@ impl ApiKeyResource {
             self.noun(),
             existing.id,
             self.import_hint(project_ref, &existing.id)
+        )
+    }
+
+    /// The name's holder is a key another resource of this apply renames, not yet renamed:
+    /// Terraform orders nothing between the two resources.
+    fn renamed_later_detail(&self, name: &str, holder: &ApiKey) -> String {
+        format!(
+            "The {} key {} still holds the name {name:?}: another resource of this \
+             configuration renames it in this apply, but Terraform ran this create first, as \
+             nothing orders the two. Nothing was created. Apply again (the rename is done \
+             by then), or add a depends_on on the renamed resource to this one.",
+            self.noun(),
+            holder.id
         )
     }
 
@@ -220,10 +368,15 @@ impl ApiKeyResource {
         {
             Ok(keys) => match self.unclaimed_named(&keys, name) {
                 Some(existing) => {
+                    let detail = if self.data.walk().renames(&existing.id) {
+                        self.renamed_later_detail(name, existing)
+                    } else {
+                        self.name_taken_detail(project_ref, name, existing)
+                    };
                     diags.attribute_error(
                         AttributePath::root().attribute("name"),
                         NAME_TAKEN,
-                        self.name_taken_detail(project_ref, name, existing),
+                        detail,
                     );
                     false
                 }
@@ -444,7 +597,11 @@ impl Resource for ApiKeyResource {
         private: &mut Private,
         diags: &mut Diagnostics,
     ) {
-        if !change.is_create() {
+        let taker = self.note_plan(change, private, diags);
+        if let Some(taker) = taker {
+            self.take_name(planned, taker, diags);
+        }
+        if !change.is_create() || diags.has_errors() {
             return;
         }
         let project_ref = planned.attr("project_ref").cloned().unwrap_or(Value::Null);
@@ -505,10 +662,12 @@ impl Resource for ApiKeyResource {
                 return None;
             }
             Err(error) => {
-                api_error(
-                    diags,
-                    &format!("Could not create the {} API key", self.noun()),
-                    &error,
+                let said = self
+                    .conflict_detail(ctx, &client, &project_ref, &name, &error)
+                    .await;
+                diags.error(
+                    format!("Could not create the {} API key", self.noun()),
+                    said,
                 );
                 return None;
             }
@@ -597,6 +756,7 @@ impl Resource for ApiKeyResource {
             return None;
         };
         self.data.claim(&key.id);
+        self.data.walk().note_read(&key.id);
         Some(key_state(
             self.kind,
             key,
@@ -637,10 +797,16 @@ impl Resource for ApiKeyResource {
         {
             Ok(key) => key,
             Err(error) => {
-                api_error(
-                    diags,
-                    &format!("Could not update the {} API key", self.noun()),
-                    &error,
+                let said = match &update.name {
+                    Some(name) => {
+                        self.conflict_detail(ctx, &client, &project_ref, name, &error)
+                            .await
+                    }
+                    None => error.to_string(),
+                };
+                diags.error(
+                    format!("Could not update the {} API key", self.noun()),
+                    said,
                 );
                 return None;
             }
@@ -729,5 +895,36 @@ impl Resource for ApiKeyResource {
             return None;
         }
         import::import(self, ctx, &format!("{project_ref}/{id}"), diags).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 409 for a name that a key of this process holds names that key as another resource's,
+    /// not as one to import; any other holder keeps the API error's own advice.
+    #[test]
+    fn a_409_for_a_key_this_run_holds_says_another_resource_takes_the_name() {
+        let data = Arc::new(ProviderData::default());
+        let resource = ApiKeyResource::new(KeyType::Secret, data.clone());
+        let made = ApiKey::for_test("made-here", "shared_name", KeyType::Secret);
+        let keys = [
+            ApiKey::for_test("publishable", "shared_name", KeyType::Publishable),
+            made.clone(),
+        ];
+        assert_eq!(resource.claimed_holder_detail(&keys, "shared_name"), None);
+        data.claim(&made.id);
+        data.claim("publishable");
+        let detail = resource
+            .claimed_holder_detail(&keys, "shared_name")
+            .expect("the holder is this run's");
+        assert!(detail.contains("HTTP 409"), "{detail}");
+        assert!(detail.contains("made-here"), "{detail}");
+        assert!(
+            detail.contains("belongs to another resource of this configuration"),
+            "{detail}"
+        );
+        assert!(!detail.contains("import"), "{detail}");
     }
 }

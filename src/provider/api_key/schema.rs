@@ -32,8 +32,16 @@ pub fn resource_schema(kind: KeyType) -> Schema {
                  not starting with a digit, and not `anon` or `service_role`. Unique among the \
                  project's {noun} keys. Renaming updates the key in place."
             )),
-        Attribute::optional("description", Type::String)
-            .description("A free-text description shown in the dashboard. Updated in place."),
+        // Optional and computed, planned as "" when left out: Terraform shows "" and null
+        // alike, so they must be one value, or switching between them would plan an update
+        // that shows no change.
+        Attribute::optional_computed("description", Type::String)
+            .default_value(Value::String(String::new()))
+            .description(
+                "A free-text description shown in the dashboard. Updated in place. Leaving it \
+                 out and `\"\"` are the same: no description (the state holds `\"\"`, the API \
+                 gets none), so switching between them plans no change.",
+            ),
         Attribute::optional("keepers", Type::Map(Box::new(Type::String)))
             .plan_modifier(RequiresReplace)
             .description(
@@ -78,8 +86,9 @@ pub fn resource_schema(kind: KeyType) -> Schema {
                 .description(&format!(
                     "The JWT claims the key acts with, as a JSON object string with a string \
                      `role`; write it with `jsonencode()`. Defaults to `{DEFAULT_JWT_TEMPLATE}`. \
-                     Key order and spacing never show as a change. Other roles may need a \
-                     Supabase plan that allows custom JWT templates."
+                     Key order and spacing never show as a change. Changing it updates the \
+                     key in place: same id, same value. Other roles may need a Supabase plan \
+                     that allows custom JWT templates."
                 )),
         );
     }

@@ -4,6 +4,10 @@
 #
 #   terraform query                                     # one line per key: identity and name
 #   terraform query -generate-config-out=generated.tf   # and an import and a resource block each
+#
+# `terraform query` needs the configuration's required variables, as a plan does: pass them with
+# -var, -var-file or a terraform.tfvars file. A project with more keys than the list block's
+# `limit` (100 unless set) is listed in part, with a warning that gives the total.
 list "supabase_publishable_api_key" "all" {
   provider = supabase
 

@@ -132,20 +132,7 @@ pub fn resolve(config: &Value, env: &Environment, diags: &mut Diagnostics) -> Co
     let access_token = match token.as_str().or(env.access_token.as_deref()) {
         Some(t) if !t.trim().is_empty() => Secret::new(t.trim()),
         _ => {
-            // Neither place set it, so no attribute is to blame; the token is never echoed.
-            diags.error(
-                "Missing Supabase access token",
-                format!(
-                    "The provider needs a Management API access token. Set `access_token` in \
-                     the provider block, or set the {TOKEN_ENV} environment variable{}. Create \
-                     a token under Account > Access Tokens in the Supabase dashboard.",
-                    if env.access_token.is_some() {
-                        " (it is set, but empty)"
-                    } else {
-                        ""
-                    }
-                ),
-            );
+            missing_token(diags, env.access_token.is_some());
             return Configuration::NotConfigured;
         }
     };
@@ -212,6 +199,29 @@ pub fn resolve(config: &Value, env: &Environment, diags: &mut Diagnostics) -> Co
         request_timeout,
         max_retries,
     })
+}
+
+/// No token anywhere: the `access_token` argument is where one would go. A variable that is
+/// set but empty is named instead, on no argument (the configuration did not set one). The
+/// token itself is never echoed.
+fn missing_token(diags: &mut Diagnostics, env_is_set: bool) {
+    let summary = "Missing Supabase access token";
+    let detail = |how: &str| {
+        format!(
+            "The provider needs a Management API access token. Set `access_token` in the \
+             provider block, or set the {TOKEN_ENV} environment variable{how}. Create a token \
+             under Account > Access Tokens in the Supabase dashboard."
+        )
+    };
+    if env_is_set {
+        diags.error(summary, detail(" (it is set, but empty)"));
+    } else {
+        diags.attribute_error(
+            AttributePath::root().attribute("access_token"),
+            summary,
+            detail(""),
+        );
+    }
 }
 
 /// A setting the provider block or an environment variable may give: what a diagnostic about a
@@ -595,8 +605,10 @@ mod tests {
         let error = diags.iter().next().expect("an error");
         assert!(error.detail.contains("access_token") && error.detail.contains(TOKEN_ENV));
         assert!(!error.detail.contains("empty"), "{error:?}");
-        // The configuration set nothing, so no argument's line is to blame.
-        assert_eq!(error.attribute, None);
+        assert_eq!(
+            error.attribute.as_ref().map(ToString::to_string).as_deref(),
+            Some("access_token")
+        );
     }
 
     #[test]

@@ -166,6 +166,7 @@ async fn import_by_id_and_by_name_reads_the_value_without_reveal_or_secret_permi
                     read: true,
                     write: false,
                     secret_read: Err(RevealDenial::Forbidden),
+                    project_read: true,
                 },
             );
         }

@@ -36,6 +36,7 @@ fn use_reader_token(fx: &mut Fixture) {
             read: true,
             write: false,
             secret_read: Err(RevealDenial::Forbidden),
+            project_read: true,
         },
     );
 }

@@ -1,10 +1,19 @@
-//! The request pipeline of the api-keys endpoints.
+//! The request pipeline of the api-keys endpoints and of the project GET.
 //!
 //! Order: hold → fault rules (latency, then answers that replace the API) →
-//! rate limit (429) → bearer token (401) → ref format (400) → project
-//! (404) → endpoint permission (403) → id format (400) → query parameters
-//! (400) → reveal permission (403) → body (400) → the operation (404, 409,
-//! 200/201) → answer hold → fault rules that alter a handled request.
+//! rate limit (429, a bucket per operation) → bearer token (401) → ref format
+//! (400) → project (404; the project GET also answers 404 for a preview
+//! branch) → endpoint permission (403) → for the project GET: the 9-field
+//! body (200), which counts one step of a provisioning sequence. For the
+//! api-keys endpoints: id format (400) → query parameters (400) → reveal
+//! permission (403) → the project's status (404 while provisioning or busy,
+//! 400 when going away, paused, removed or failed: see `project_status`) →
+//! body (400) → the operation (404, 409, 200/201). Then, for both: answer
+//! hold → fault rules that alter a handled request.
+//!
+//! The status check sits after every check of the request itself, so a bad
+//! token, ref, permission or parameter answers as for a healthy project, and
+//! only a request that would otherwise run learns the project is not ready.
 
 use std::sync::Arc;
 
@@ -23,7 +32,7 @@ use crate::messages;
 use crate::rate_limit::{BucketKey, Quota};
 use crate::respond::{status_code, to_json, Answer};
 use crate::server::RequestCtx;
-use crate::state::StoreError;
+use crate::state::{Project, StoreError};
 use crate::validation::{bool_param, create_body, is_project_ref, update_body};
 
 const MAX_BODY: usize = 1 << 20;
@@ -218,11 +227,17 @@ fn execute(
         return Err(fail(StatusCode::BAD_REQUEST, messages::INVALID_REF));
     }
     let mut store = app.store();
-    if store.project(project_ref).is_none() {
-        return Err(fail(StatusCode::NOT_FOUND, messages::PROJECT_NOT_FOUND));
-    }
+    let project = store
+        .project_mut(project_ref)
+        .filter(|project| visible(project, endpoint))
+        .ok_or_else(|| fail(StatusCode::NOT_FOUND, messages::PROJECT_NOT_FOUND))?;
     if !endpoint.allowed(&permissions) {
-        return Err(fail(StatusCode::FORBIDDEN, messages::FORBIDDEN));
+        return Err(fail(StatusCode::FORBIDDEN, endpoint.forbidden_message()));
+    }
+    if endpoint == Endpoint::ProjectGet {
+        let body = to_json(&project.info.view(project_ref));
+        project.info.count_get();
+        return Ok((StatusCode::OK, body));
     }
     if let Some(id) = &id {
         if !is_uuid(id) {
@@ -242,6 +257,12 @@ fn execute(
     }
     let exposure = exposure(reveal, permissions.secret_read)
         .map_err(|()| fail(StatusCode::FORBIDDEN, messages::FORBIDDEN))?;
+    let refusal = store
+        .project(project_ref)
+        .and_then(|project| project.info.status().keys_refusal());
+    if let Some((status, message)) = refusal {
+        return Err(fail(status, message));
+    }
     let unique = app.config.unique_names;
     let store_err = |e: StoreError| match e {
         StoreError::NoProject => fail(StatusCode::NOT_FOUND, messages::PROJECT_NOT_FOUND),
@@ -290,6 +311,7 @@ fn execute(
                 to_json(&json!({ "enabled": project.legacy_enabled })),
             ))
         }
+        Endpoint::ProjectGet => unreachable!("answered above"),
         Endpoint::LegacyPut => {
             let enabled = bool_param("enabled", query_param(query, "enabled"))
                 .map_err(bad)?
@@ -299,6 +321,11 @@ fn execute(
             Ok((StatusCode::OK, to_json(&json!({ "enabled": enabled }))))
         }
     }
+}
+
+/// Whether the project answers on this endpoint: the project GET does not know preview branches.
+fn visible(project: &Project, endpoint: Endpoint) -> bool {
+    endpoint != Endpoint::ProjectGet || !project.info.preview_branch
 }
 
 #[cfg(test)]

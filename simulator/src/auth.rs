@@ -4,6 +4,7 @@ use http::header::AUTHORIZATION;
 use http::HeaderMap;
 
 use crate::config::Permissions;
+use crate::messages;
 
 /// The token of an `Authorization: Bearer <token>` header (scheme compared
 /// case-insensitively); `None` when absent, malformed or empty.
@@ -14,7 +15,7 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// The api-keys operations.
+/// The api-keys operations, and the project GET.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Endpoint {
     List,
@@ -24,6 +25,7 @@ pub(crate) enum Endpoint {
     Delete,
     LegacyGet,
     LegacyPut,
+    ProjectGet,
 }
 
 impl Endpoint {
@@ -37,6 +39,7 @@ impl Endpoint {
             Endpoint::Delete => "v1-delete-project-api-key",
             Endpoint::LegacyGet => "v1-get-project-legacy-api-keys",
             Endpoint::LegacyPut => "v1-update-project-legacy-api-keys",
+            Endpoint::ProjectGet => "v1-get-project",
         }
     }
 
@@ -50,14 +53,29 @@ impl Endpoint {
 
     /// Whether the operation takes the `reveal` query parameter.
     pub fn takes_reveal(self) -> bool {
-        !matches!(self, Endpoint::LegacyGet | Endpoint::LegacyPut)
+        !matches!(
+            self,
+            Endpoint::LegacyGet | Endpoint::LegacyPut | Endpoint::ProjectGet
+        )
     }
 
     pub fn allowed(self, permissions: &Permissions) -> bool {
-        if self.needs_write() {
+        if self == Endpoint::ProjectGet {
+            permissions.project_read
+        } else if self.needs_write() {
             permissions.write
         } else {
             permissions.read
+        }
+    }
+
+    /// The 403 text: the project GET's is the full one seen on other endpoints; the api-keys
+    /// endpoints keep the shorter one reported for them.
+    pub fn forbidden_message(self) -> &'static str {
+        if self == Endpoint::ProjectGet {
+            messages::PROJECT_FORBIDDEN
+        } else {
+            messages::FORBIDDEN
         }
     }
 }

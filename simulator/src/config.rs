@@ -69,33 +69,43 @@ pub struct Permissions {
     /// "API Key Secrets: Read" (`api_gateway_keys_secret_read`), needed for
     /// `reveal=true`; the error says what happens without it.
     pub secret_read: Result<(), RevealDenial>,
+    /// "Project Settings: Read" (`project_admin_read`; OAuth `projects:read`), needed for
+    /// `GET /v1/projects/{ref}` (403 without it).
+    pub project_read: bool,
 }
 
 impl Permissions {
-    /// Read, write and secret read.
+    /// Read, write, secret read and project read.
     pub fn all() -> Self {
         Permissions {
             read: true,
             write: true,
             secret_read: Ok(()),
+            project_read: true,
         }
     }
 
-    /// Read and write, without secret read (reveal handled per `denial`).
+    /// Everything but project read: a scoped token with only the API Keys permissions.
+    pub fn without_project_read() -> Self {
+        Permissions {
+            project_read: false,
+            ..Permissions::all()
+        }
+    }
+
+    /// Read, write and project read, without secret read (reveal handled per `denial`).
     pub fn without_secret_read(denial: RevealDenial) -> Self {
         Permissions {
-            read: true,
-            write: true,
             secret_read: Err(denial),
+            ..Permissions::all()
         }
     }
 
-    /// Read only, with secret read.
+    /// Read only, with secret read and project read.
     pub fn read_only() -> Self {
         Permissions {
-            read: true,
             write: false,
-            secret_read: Ok(()),
+            ..Permissions::all()
         }
     }
 
@@ -105,6 +115,7 @@ impl Permissions {
             read: false,
             write: false,
             secret_read: Err(RevealDenial::Forbidden),
+            project_read: false,
         }
     }
 }

@@ -12,6 +12,7 @@
 //! | `DELETE /v1/projects/{ref}/api-keys/{id}[?reveal=true&was_compromised=…&reason=…]` | 200, the deleted key |
 //! | `GET /v1/projects/{ref}/api-keys/legacy` | 200, `{"enabled": bool}` |
 //! | `PUT /v1/projects/{ref}/api-keys/legacy?enabled=bool` | 200, `{"enabled": bool}` |
+//! | `GET /v1/projects/{ref}` | 200, the project (`V1ProjectWithDatabaseResponse`, 9 fields) with its [`ProjectStatus`] |
 //! | `GET /_sim/keys/{ref}`, `GET /_sim/requests` | test helpers (no auth, not logged) |
 //!
 //! Errors are `{"message": "…"}`; the texts are in [`messages`]. Secret keys
@@ -21,8 +22,11 @@
 //!
 //! Checks run in this order: hold, fault rules, rate limit (429), bearer
 //! token (401), ref format (400), project (404), endpoint permission (403),
-//! id format (400), query parameters (400), reveal permission (403), body
-//! (400), then the operation (404 unknown key, 409 duplicate name).
+//! id format (400), query parameters (400), reveal permission (403), the
+//! project's status (404 or 400 unless `ACTIVE_HEALTHY`), body (400), then
+//! the operation (404 unknown key, 409 duplicate name). The project GET
+//! stops after the endpoint permission (403 without
+//! [`Permissions::project_read`]) and answers 200.
 //!
 //! Where the published contract says nothing, the simulator chooses:
 //! unknown project → 404 `Project not found`; unknown key → 404
@@ -32,9 +36,17 @@
 //! `secret_jwt_template` gets `{"role":"service_role"}`; PATCH with `null`
 //! clears a field; `reveal`, `was_compromised` and `enabled` accept only
 //! `true`/`false`; a request keeps running on the server when its client
-//! gives up. Timestamps are RFC 3339 UTC with milliseconds. `make probe-api` asks a real
-//! endpoint these questions; `tests/probe-reports/simulator.json` records the simulator's
-//! answers, and a report from the real API committed beside it holds the simulator to those.
+//! gives up. Timestamps are RFC 3339 UTC with milliseconds. Projects start
+//! `ACTIVE_HEALTHY`; for any other status the api-keys endpoints answer 404
+//! `Not Found` (provisioning, busy, outside the enum) or 400 `Project is not
+//! active` (going away, paused, removed, failed): the table and its reasons
+//! are in `src/project_status.rs`. The project GET answers 404 `Project not
+//! found` for an unknown ref and for a preview branch
+//! ([`Simulator::set_preview_branch`]), 400 for a malformed ref (text
+//! guessed), and 403 with the full privileges text without project read.
+//! `make probe-api` asks a real endpoint these questions;
+//! `tests/probe-reports/simulator.json` records the simulator's answers, and a
+//! report from the real API committed beside it holds the simulator to those.
 //!
 //! `Simulator::start` must be called inside a Tokio runtime.
 
@@ -49,6 +61,8 @@ mod keygen;
 mod log;
 mod masking;
 pub mod messages;
+mod project;
+mod project_status;
 mod rate_limit;
 mod respond;
 mod routes;
@@ -70,6 +84,7 @@ pub use faults::{FaultAction, FaultRule, RequestMatcher};
 pub use hold::Hold;
 pub use log::LoggedRequest;
 pub use masking::{mask_secret, MASK_CHAR};
+pub use project_status::ProjectStatus;
 pub use state::{default_secret_template, ApiKey, KeyPatch, KeySeed};
 pub use validation::is_project_ref;
 
@@ -190,6 +205,80 @@ impl Simulator {
         if let Some(project) = self.app().store().project_mut(project_ref) {
             project.legacy_enabled = enabled;
         }
+    }
+
+    /// Runs `change` on a project's status record.
+    ///
+    /// # Panics
+    /// If the project is unknown (call [`Simulator::add_project`] first).
+    fn with_project_info<T>(
+        &self,
+        project_ref: &str,
+        change: impl FnOnce(&mut project::ProjectInfo) -> T,
+    ) -> T {
+        let mut store = self.app().store();
+        let project = store
+            .project_mut(project_ref)
+            .unwrap_or_else(|| panic!("unknown project {project_ref:?}: add_project first"));
+        change(&mut project.info)
+    }
+
+    /// Sets a project's status (api-keys then answer as documented for that status); ends a
+    /// provisioning sequence.
+    ///
+    /// # Panics
+    /// If the project is unknown.
+    pub fn set_project_status(&self, project_ref: &str, status: ProjectStatus) {
+        self.with_project_info(project_ref, |info| info.set_status(status));
+    }
+
+    /// A project's status now; `None` if the project is unknown.
+    pub fn project_status(&self, project_ref: &str) -> Option<ProjectStatus> {
+        self.app()
+            .store()
+            .project(project_ref)
+            .map(|p| p.info.status().clone())
+    }
+
+    /// A provisioning sequence: UNKNOWN for `unknown_gets` project GETs, then COMING_UP for
+    /// `coming_up_gets` project GETs, then ACTIVE_HEALTHY (counted per answered project GET,
+    /// never by wall time). Until it is ACTIVE_HEALTHY, api-keys calls for the project answer
+    /// 404 {"message":"Not Found"}.
+    ///
+    /// A GET counts when it answers 200 with the status: a 403 (no project read), a 404 (a
+    /// preview branch) or a fault does not move the sequence on; [`Simulator::advance_provisioning`]
+    /// does. `(0, 0)` makes the project ACTIVE_HEALTHY at once.
+    ///
+    /// # Panics
+    /// If the project is unknown.
+    pub fn start_provisioning(
+        &self,
+        project_ref: &str,
+        unknown_gets: usize,
+        coming_up_gets: usize,
+    ) {
+        self.with_project_info(project_ref, |info| {
+            info.start_provisioning(unknown_gets, coming_up_gets)
+        });
+    }
+
+    /// Moves a provisioning project to its next status at once (a control for tests): UNKNOWN
+    /// goes to COMING_UP (to ACTIVE_HEALTHY if the sequence has no COMING_UP GETs), COMING_UP to
+    /// ACTIVE_HEALTHY. No-op for a project that is not provisioning.
+    ///
+    /// # Panics
+    /// If the project is unknown.
+    pub fn advance_provisioning(&self, project_ref: &str) {
+        self.with_project_info(project_ref, |info| info.advance_provisioning());
+    }
+
+    /// A preview branch: the project GET answers 404 {"message":"Project not found"} while its
+    /// api-keys endpoints work normally (as its status allows: a branch may provision too).
+    ///
+    /// # Panics
+    /// If the project is unknown.
+    pub fn set_preview_branch(&self, project_ref: &str, branch: bool) {
+        self.with_project_info(project_ref, |info| info.preview_branch = branch);
     }
 
     /// Accepts `token` with these permissions (replacing earlier ones).

@@ -8,8 +8,19 @@ pub const UNAUTHORIZED: &str = "Unauthorized";
 /// on `reveal=true` in [`crate::RevealDenial::Forbidden`] mode (third-party
 /// report of the api-keys reveal denial).
 pub const FORBIDDEN: &str = "Your account does not have the necessary privileges";
-/// 404 for a well-formed ref that names no project (not documented).
+/// 404 for a well-formed ref that names no project (not documented), and from the project GET
+/// for a preview branch (real).
 pub const PROJECT_NOT_FOUND: &str = "Project not found";
+/// 404 from the api-keys endpoints for a project that is provisioning or busy (the body seen
+/// for a project `link` could not use; status code not recorded).
+pub const NOT_FOUND: &str = "Not Found";
+/// 400 from the api-keys endpoints for a project going away, paused, removed or failed (a
+/// choice: the real answer is unknown).
+pub const PROJECT_NOT_ACTIVE: &str = "Project is not active";
+/// 403 from the project GET for a token without "Project Settings: Read" (the full text seen on
+/// other endpoints).
+pub const PROJECT_FORBIDDEN: &str =
+    "Your account does not have the necessary privileges to access this endpoint.";
 /// 404 for a well-formed id that names no key of the project (not documented).
 pub const KEY_NOT_FOUND: &str = "API key not found";
 /// 404 for a path that is no route (NestJS style, not documented).

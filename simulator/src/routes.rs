@@ -1,4 +1,4 @@
-//! The HTTP routes: the api-keys endpoints, the `/_sim` helpers and a
+//! The HTTP routes: the api-keys endpoints, the project GET, the `/_sim` helpers and a
 //! NestJS-style 404 for everything else.
 
 use std::sync::Arc;
@@ -51,6 +51,7 @@ handler!(update, Endpoint::Update, None);
 handler!(delete, Endpoint::Delete, None);
 handler!(legacy_get, Endpoint::LegacyGet, None);
 handler!(legacy_put, Endpoint::LegacyPut, None);
+handler!(project_get, Endpoint::ProjectGet, None);
 // `legacy` has no PATCH/DELETE of its own: the segment reaches `{id}` and
 // fails UUID validation, as on the real API.
 handler!(legacy_as_id_update, Endpoint::Update, Some("legacy"));
@@ -82,6 +83,7 @@ async fn not_found(req: Request) -> Response {
 
 pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
+        .route("/v1/projects/{ref}", get(project_get))
         .route("/v1/projects/{ref}/api-keys", get(list).post(create))
         .route(
             "/v1/projects/{ref}/api-keys/legacy",

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::project::ProjectInfo;
 use crate::{clock, keygen};
 
 /// One API key as the server stores it (full secret, no masking).
@@ -101,6 +102,8 @@ pub(crate) struct Project {
     keys: Vec<StoredKey>,
     pub legacy_enabled: bool,
     pub legacy: Vec<LegacyKey>,
+    /// What the project GET reports, and whether the api-keys endpoints serve the project.
+    pub info: ProjectInfo,
 }
 
 impl Project {
@@ -123,6 +126,7 @@ impl Project {
             keys: Vec::new(),
             legacy_enabled,
             legacy,
+            info: ProjectInfo::new(),
         }
     }
 

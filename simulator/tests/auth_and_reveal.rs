@@ -51,6 +51,7 @@ async fn read_and_write_permissions_answer_403() {
             read: true,
             write: false,
             secret_read: Ok(()),
+            project_read: true,
         },
     );
     sim.add_token(
@@ -59,6 +60,7 @@ async fn read_and_write_permissions_answer_403() {
             read: false,
             write: true,
             secret_read: Ok(()),
+            project_read: true,
         },
     );
     sim.add_token(NOBODY, Permissions::none());

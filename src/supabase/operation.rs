@@ -9,6 +9,9 @@ pub enum Permission {
     KeysRead,
     KeysWrite,
     KeySecretsRead,
+    /// Reading a project's settings, its status among them: optional for this provider, which
+    /// asks only to tell a mistyped reference from a project still coming up.
+    ProjectRead,
 }
 
 impl Permission {
@@ -18,6 +21,7 @@ impl Permission {
             Permission::KeysRead => "API Keys: Read",
             Permission::KeysWrite => "API Keys: Read-write",
             Permission::KeySecretsRead => "API Key Secrets: Read",
+            Permission::ProjectRead => "Project Settings: Read",
         }
     }
 
@@ -27,6 +31,7 @@ impl Permission {
             Permission::KeysRead => "api_gateway_keys_read",
             Permission::KeysWrite => "api_gateway_keys_write",
             Permission::KeySecretsRead => "api_gateway_keys_secret_read",
+            Permission::ProjectRead => "project_admin_read",
         }
     }
 
@@ -35,6 +40,7 @@ impl Permission {
         match self {
             Permission::KeysRead | Permission::KeySecretsRead => "secrets:read",
             Permission::KeysWrite => "secrets:write",
+            Permission::ProjectRead => "projects:read",
         }
     }
 
@@ -73,6 +79,9 @@ pub(crate) enum Operation {
         project_ref: String,
         id: String,
     },
+    GetProject {
+        project_ref: String,
+    },
 }
 
 impl Operation {
@@ -105,6 +114,7 @@ impl Operation {
             Operation::Delete { project_ref, id } => {
                 format!("delete API key {id} of project {project_ref}")
             }
+            Operation::GetProject { project_ref } => format!("read project {project_ref}"),
         }
     }
 
@@ -116,7 +126,8 @@ impl Operation {
             | Operation::Get { project_ref, .. }
             | Operation::Create { project_ref, .. }
             | Operation::Update { project_ref, .. }
-            | Operation::Delete { project_ref, .. } => Some(project_ref),
+            | Operation::Delete { project_ref, .. }
+            | Operation::GetProject { project_ref } => Some(project_ref),
         }
     }
 
@@ -130,6 +141,7 @@ impl Operation {
             Operation::Create { .. } => "create",
             Operation::Update { .. } => "update",
             Operation::Delete { .. } => "delete",
+            Operation::GetProject { .. } => "project",
         }
     }
 
@@ -153,6 +165,7 @@ impl Operation {
             } => vec![Permission::KeysWrite, Permission::KeySecretsRead],
             Operation::Create { .. } => vec![Permission::KeysWrite],
             Operation::Update { .. } | Operation::Delete { .. } => vec![Permission::KeysWrite],
+            Operation::GetProject { .. } => vec![Permission::ProjectRead],
         }
     }
 
@@ -170,6 +183,9 @@ impl Operation {
                 "API key {id} does not exist in project {project_ref} (it was deleted, or the \
                  project is gone or not visible to the token)"
             ),
+            Operation::GetProject { project_ref } => {
+                format!("no project {project_ref} is visible to this token")
+            }
             Operation::Configure => "not found".into(),
         }
     }

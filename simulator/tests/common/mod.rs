@@ -17,6 +17,10 @@ pub const REF: &str = "abcdefghijklmnopqrst";
 pub const OTHER_REF: &str = "zyxwvutsrqponmlkjihg";
 pub const TOKEN: &str = "sbp_0123456789abcdef0123456789abcdef01234567";
 
+pub fn project_path(project_ref: &str) -> String {
+    format!("/v1/projects/{project_ref}")
+}
+
 pub fn keys_path(project_ref: &str) -> String {
     format!("/v1/projects/{project_ref}/api-keys")
 }

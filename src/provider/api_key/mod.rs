@@ -571,8 +571,9 @@ fn api_error(diags: &mut Diagnostics, summary: &str, error: &ApiError) {
     diags.error(summary, error.to_string());
 }
 
+/// An optional text for a create or update body: `""` is sent as none (see `state::sent_text`).
 fn optional_text(value: &Value, name: &str) -> Option<String> {
-    text(value, name)
+    state::sent_text(value, name)
 }
 
 fn template_json(value: &Value) -> Option<serde_json::Value> {

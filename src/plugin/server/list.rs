@@ -8,13 +8,12 @@
 //! diagnostics. Their attribute paths are the config's; Terraform reads them relative to the
 //! `list` block, so they are moved under its `config` block. A lookup that knows it has more
 //! results than the limit can say so first ([`ListResults::warn`]): Terraform stops reading at
-//! its limit, so a warning sent after the results would never be seen.
+//! its limit, so a warning sent after the results would never be seen; it rides on the first
+//! result's event.
 
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
-use tokio_stream::StreamExt;
 use tonic::Status;
 
 use super::super::diag::Diagnostics;
@@ -112,13 +111,64 @@ pub fn list(inner: &Inner, ctx: CallContext, request: pb::list_resource::Request
             let _ = tx.send(Err(diags)).await;
         }
     });
-    let stream = ReceiverStream::new(rx).map(move |item| {
-        Ok(match item {
-            Ok(listed) => event(resource.as_ref(), listed, include_resource),
-            Err(diags) => diagnostics_event(diags),
-        })
-    });
-    Box::pin(stream)
+    Box::pin(Events {
+        rx,
+        resource,
+        include_resource,
+        held: Diagnostics::new(),
+    })
+}
+
+/// The stream Terraform reads: one event per result. Warnings sent ahead of a result
+/// ([`ListResults::warn`]) ride on that result's event, so that only the last event may lack an
+/// identity, as before warnings existed: an event of diagnostics alone otherwise means the
+/// stream's end. Diagnostics that end the stream, or warnings no result follows, make that
+/// last event.
+struct Events {
+    rx: mpsc::Receiver<Result<Listed, Diagnostics>>,
+    resource: Arc<dyn Resource>,
+    include_resource: bool,
+    held: Diagnostics,
+}
+
+impl tokio_stream::Stream for Events {
+    type Item = Result<Event, Status>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        loop {
+            let Poll::Ready(item) = self.rx.poll_recv(cx) else {
+                return Poll::Pending;
+            };
+            let held = std::mem::take(&mut self.held);
+            let event = match item {
+                Some(Ok(listed)) => {
+                    let mut event = event(self.resource.as_ref(), listed, self.include_resource);
+                    let mut diagnostic = diagnostics_event(held).diagnostic;
+                    diagnostic.append(&mut event.diagnostic);
+                    event.diagnostic = diagnostic;
+                    event
+                }
+                // Warnings: held for the next result, which may still come.
+                Some(Err(diags)) if !diags.has_errors() => {
+                    self.held = held;
+                    self.held.extend(diags);
+                    continue;
+                }
+                Some(Err(diags)) => {
+                    let mut all = held;
+                    all.extend(diags);
+                    diagnostics_event(all)
+                }
+                None if held.is_empty() => return Poll::Ready(None),
+                None => diagnostics_event(held),
+            };
+            return Poll::Ready(Some(Ok(event)));
+        }
+    }
 }
 
 /// One found object as an event; an encoding failure (a provider bug) is an event of
@@ -168,9 +218,9 @@ impl ListResults {
         self.remaining
     }
 
-    /// Sends `diags` (warnings) now, as an event of their own ahead of the results that follow:
-    /// Terraform shows them with the list block and counts no result for them. Returns false
-    /// once no more is wanted, as [`ListResults::send`] does.
+    /// Sends `diags` (warnings) now, ahead of the results that follow: they reach Terraform with
+    /// the next result (or alone, if none follows), and Terraform shows them with the list
+    /// block. Returns false once no more is wanted, as [`ListResults::send`] does.
     pub async fn warn(&mut self, diags: Diagnostics) -> bool {
         debug_assert!(
             !diags.has_errors(),

@@ -13,8 +13,6 @@ pub fn text(state: &Value, name: &str) -> Option<String> {
 
 /// An optional text as the API gets it: `""` is none, sent as null, so the API holds one form
 /// of "no description" whichever the configuration wrote.
-// For the create and update bodies (mod.rs `optional_text`), which another change hooks up.
-#[allow(dead_code)]
 pub fn sent_text(state: &Value, name: &str) -> Option<String> {
     text(state, name).filter(|t| !t.is_empty())
 }

@@ -24,6 +24,7 @@ use crate::plugin::diag::Diagnostics;
 use crate::plugin::log::Level;
 use crate::supabase::{Client, ClientConfig, RetryNotice};
 
+use super::api_key::project_gate::ProjectChecks;
 use super::api_key::walk::Walk;
 use super::config::Configuration;
 
@@ -36,6 +37,8 @@ pub struct ProviderData {
     /// A resource state was read (refresh or import) by this process: a plan walk.
     read_state: AtomicBool,
     walk: Mutex<Walk>,
+    /// What each project said when a list of its keys failed, asked once per walk.
+    projects: ProjectChecks,
 }
 
 impl ProviderData {
@@ -83,6 +86,7 @@ impl ProviderData {
         *self.client.write().unwrap_or_else(|e| e.into_inner()) = client;
         // Every walk configures its process first: what an earlier command saw is not this one's.
         *self.walk() = Walk::default();
+        self.projects.clear();
         *self
             .configured_at
             .write()
@@ -145,6 +149,11 @@ impl ProviderData {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(id.to_string());
+    }
+
+    /// What projects said in the current walk.
+    pub fn projects(&self) -> &ProjectChecks {
+        &self.projects
     }
 
     /// What this process saw of the current walk.

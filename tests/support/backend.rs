@@ -74,6 +74,8 @@ pub enum SimOnly {
     OthersKeys,
     /// Needs an empty project, or every key of the project in its view.
     WholeProject,
+    /// Setting a project's status (coming up, paused, a preview branch).
+    ProjectStatus,
 }
 
 impl SimOnly {
@@ -94,6 +96,7 @@ impl SimOnly {
             }
             SimOnly::OthersKeys => "live runs never read or reveal keys they did not make",
             SimOnly::WholeProject => "needs a project holding only its own keys (simulator)",
+            SimOnly::ProjectStatus => "needs the simulator's project-status controls",
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub(super) mod import;
 pub(super) mod list;
+pub(super) mod project_gate;
 pub(super) mod schema;
 pub(super) mod state;
 pub(super) mod validators;
@@ -24,6 +25,7 @@ use crate::supabase::{
 };
 
 use super::data::ProviderData;
+use project_gate::Verdict;
 use state::{keepers, key_state, text, Kept};
 use walk::{HeldTwice, Taker};
 
@@ -108,87 +110,139 @@ impl ApiKeyResource {
         };
         // Any list of this process will do: keys this process made are claimed, and a snapshot
         // spares a list per create during an apply (each create makes the lists stale).
-        match client
+        let listed = client
             .project_keys(&ctx.stop, project_ref, Freshness::Snapshot)
-            .await
-        {
-            Ok(keys) => {
-                let Some(existing) = self.unclaimed_named(&keys, name) else {
-                    return;
-                };
-                let replaced =
-                    prior_identity.attr("id").and_then(Value::as_str) == Some(existing.id.as_str());
-                let sure = !replaced && self.data.has_read_state();
-                let path = AttributePath::root().attribute("name");
-                if sure {
-                    diags.attribute_error(
-                        path,
-                        NAME_TAKEN,
-                        self.name_taken_detail(project_ref, name, existing),
-                    );
-                    return;
+            .await;
+        let keys = match listed {
+            Ok(keys) => keys,
+            Err(error) if project_gate::asks_project(&error) => {
+                match self
+                    .data
+                    .projects()
+                    .verdict(ctx, &client, project_ref)
+                    .await
+                {
+                    Verdict::Branch(keys) => keys,
+                    verdict => {
+                        return self.plan_unlisted(project_ref, &error, verdict, private, diags)
+                    }
                 }
-                private.set(NAME_HELD_BY, serde_json::Value::String(existing.id.clone()));
-                let detail = if replaced {
-                    format!(
-                        "This replacement keeps the name {name:?} of the {} key it replaces ({}). \
-                         That works when Terraform deletes the old key first (the default). \
-                         Under create_before_destroy the new key cannot take the name while the \
-                         old one exists: the apply will then stop before creating anything and \
-                         keep the old key. To rotate with create_before_destroy, give the new \
-                         key another name in the same change.",
-                        self.noun(),
-                        existing.id
-                    )
-                } else {
-                    format!(
-                        "Project {project_ref} already has a {} key named {name:?} (id {}). \
-                         Unless this apply deletes it before creating this one, the create will \
-                         stop before sending anything. If Terraform does not manage that key: {}",
-                        self.noun(),
-                        existing.id,
-                        self.import_hint(project_ref, &existing.id)
-                    )
-                };
-                // One summary per name: Terraform folds warnings that share a summary into the
-                // first, and each holder's id and import command must show.
-                diags.attribute_warning(
-                    path,
-                    format!("An API key named {name:?} already exists"),
-                    detail,
-                );
             }
-            // A reference known when Terraform first plans, that the API does not know, is a
-            // typo (a project made in the same apply has an unknown reference then). Only a
-            // process that read state is surely in that first plan; elsewhere this may be the
-            // plan Terraform makes again during apply, once a new project's reference is known.
-            Err(error) if error.kind() == ErrorKind::NotFound && self.data.has_read_state() => {
-                diags.attribute_error(
-                    AttributePath::root().attribute("project_ref"),
-                    "Project not found",
-                    format!(
-                        "{error}. Check the project reference (20 lowercase letters, from the \
-                         dashboard URL). A project created in the same configuration must be \
-                         referenced by its attribute, not written out, so that the key waits \
-                         for it to become ready."
-                    ),
-                );
+            Err(error) => {
+                return api_error(diags, "Could not check the project's API keys", &error)
             }
-            Err(error) if error.kind() == ErrorKind::NotFound => {
-                private.set(PROJECT_PENDING, serde_json::Value::Bool(true));
-                diags.attribute_warning(
-                    AttributePath::root().attribute("project_ref"),
-                    "Project not found yet",
+        };
+        let Some(existing) = self.unclaimed_named(&keys, name) else {
+            return;
+        };
+        let replaced =
+            prior_identity.attr("id").and_then(Value::as_str) == Some(existing.id.as_str());
+        let sure = !replaced && self.data.has_read_state();
+        let path = AttributePath::root().attribute("name");
+        if sure {
+            diags.attribute_error(
+                path,
+                NAME_TAKEN,
+                self.name_taken_detail(project_ref, name, existing),
+            );
+            return;
+        }
+        private.set(NAME_HELD_BY, serde_json::Value::String(existing.id.clone()));
+        let detail = if replaced {
+            format!(
+                "This replacement keeps the name {name:?} of the {} key it replaces ({}). \
+                     That works when Terraform deletes the old key first (the default). \
+                     Under create_before_destroy the new key cannot take the name while the \
+                     old one exists: the apply will then stop before creating anything and \
+                     keep the old key. To rotate with create_before_destroy, give the new \
+                     key another name in the same change.",
+                self.noun(),
+                existing.id
+            )
+        } else {
+            format!(
+                "Project {project_ref} already has a {} key named {name:?} (id {}). \
+                     Unless this apply deletes it before creating this one, the create will \
+                     stop before sending anything. If Terraform does not manage that key: {}",
+                self.noun(),
+                existing.id,
+                self.import_hint(project_ref, &existing.id)
+            )
+        };
+        // One summary per name: Terraform folds warnings that share a summary into the
+        // first, and each holder's id and import command must show.
+        diags.attribute_warning(
+            path,
+            format!("An API key named {name:?} already exists"),
+            detail,
+        );
+    }
+
+    /// The plan could not list the project's keys (a 404 or another 4xx), and the project said
+    /// `verdict`. It decides where it could be asked: a typo, or a paused or failed project, fails
+    /// the plan on `project_ref`, and a project coming up (or ready, its keys' endpoints lagging)
+    /// lets the plan pass and the create wait. Where the project could not be asked, the old rule
+    /// stays: a 404 in a process that has read state is a typo (only the first plan has read
+    /// state), and elsewhere may be a project this apply creates, which the create waits for.
+    fn plan_unlisted(
+        &self,
+        project_ref: &str,
+        error: &ApiError,
+        verdict: Verdict,
+        private: &mut Private,
+        diags: &mut Diagnostics,
+    ) {
+        let path = project_gate::project_ref_path();
+        let bound = PROJECT_READY_TIMEOUT.as_secs();
+        let (summary, detail) = match verdict {
+            Verdict::Unusable(status) => return project_gate::unusable(diags, project_ref, &status),
+            Verdict::NotVisible(error) => {
+                return project_gate::not_visible(diags, project_ref, &error)
+            }
+            Verdict::Waiting(status) => (
+                format!("Project is {}", status.describe()),
+                format!(
+                    "Project {project_ref} is {}: the create waits up to {bound} s for it to                      become ready.",
+                    status.describe()
+                ),
+            ),
+            Verdict::Ready | Verdict::Branch(_) => (
+                "The project's API keys are not listed yet".to_owned(),
+                format!(
+                    "Project {project_ref} is ready, but listing its API keys failed ({error});                      right after a project is made they may lag briefly behind it, so the                      create tries again for up to {bound} s."
+                ),
+            ),
+            Verdict::CannotAsk | Verdict::Unknown => {
+                if let Verdict::CannotAsk = verdict {
+                    self.data.projects().warn_cannot_ask(project_ref, diags);
+                }
+                if error.kind() != ErrorKind::NotFound {
+                    return api_error(diags, "Could not check the project's API keys", error);
+                }
+                if self.data.has_read_state() {
+                    return diags.attribute_error(
+                        path,
+                        "Project not found",
+                        format!(
+                            "{error}. Check the project reference (20 lowercase letters, from \
+                             the dashboard URL). A project created in the same configuration \
+                             must be referenced by its attribute, not written out, so that the \
+                             key waits for it to become ready."
+                        ),
+                    );
+                }
+                (
+                    "Project not found yet".to_owned(),
                     format!(
                         "The Management API does not know project {project_ref} yet. If this \
-                         apply creates it, the key waits up to {} s for it to become ready; \
-                         otherwise check the project reference.",
-                        PROJECT_READY_TIMEOUT.as_secs()
+                         apply creates it, the key waits up to {bound} s for it to become ready; \
+                         otherwise check the project reference."
                     ),
-                );
+                )
             }
-            Err(error) => api_error(diags, "Could not check the project's API keys", &error),
-        }
+        };
+        private.set(PROJECT_PENDING, serde_json::Value::Bool(true));
+        diags.attribute_warning(path, summary, detail);
     }
 
     /// Records this plan in the walk and returns who takes a name by it, if anyone: a create
@@ -386,6 +440,37 @@ impl ApiKeyResource {
                 api_error(diags, "Could not check the project's API keys", &error);
                 false
             }
+        }
+    }
+
+    /// Before a create whose project was not ready (or not listed): waits for the project (see
+    /// `project_gate`), then checks the name again if it waited, since the plan could not check
+    /// it while the project was down. Returns whether the create may go on.
+    async fn await_project(
+        &self,
+        ctx: &CallContext,
+        client: &Client,
+        project_ref: &str,
+        name: &str,
+        diags: &mut Diagnostics,
+    ) -> bool {
+        let checks = self.data.projects();
+        match project_gate::await_ready(
+            ctx,
+            client,
+            checks,
+            project_ref,
+            PROJECT_READY_TIMEOUT,
+            diags,
+        )
+        .await
+        {
+            None => false,
+            Some(true) => {
+                self.name_still_free(ctx, client, project_ref, name, diags)
+                    .await
+            }
+            Some(false) => true,
         }
     }
 
@@ -652,10 +737,32 @@ impl Resource for ApiKeyResource {
             return None;
         }
         let project_pending = private.get(PROJECT_PENDING) == Some(&serde_json::Value::Bool(true));
+        if project_pending
+            && !self
+                .await_project(ctx, &client, &project_ref, &name, diags)
+                .await
+        {
+            return None;
+        }
         let created = match self
             .create_key(ctx, &client, &project_ref, &key, project_pending)
             .await
         {
+            // Not seen at plan (the plan listed the keys): the project may be coming up again,
+            // or gone; it decides, and the create goes on only once it is ready.
+            Err(error) if !project_pending && project_gate::asks_project(&error) => {
+                if !self
+                    .await_project(ctx, &client, &project_ref, &name, diags)
+                    .await
+                {
+                    return None;
+                }
+                self.create_key(ctx, &client, &project_ref, &key, true)
+                    .await
+            }
+            other => other,
+        };
+        let created = match created {
             Ok(created) => created,
             Err(error) if error.kind() == ErrorKind::Forbidden => {
                 self.undo_forbidden_create(ctx, &client, &project_ref, &name, &error, diags)

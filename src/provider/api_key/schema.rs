@@ -23,7 +23,12 @@ pub fn resource_schema(kind: KeyType) -> Schema {
             .plan_modifier(RequiresReplace)
             .description(
                 "The reference ID of the project the key belongs to (20 lowercase letters, as in \
-                 the dashboard URL). Changing it creates a new key in the other project.",
+                 the dashboard URL). Changing it creates a new key in the other project. If the \
+                 project's keys cannot be listed, the provider asks the project (with the \
+                 token's optional Project Settings: Read): a reference no project of the token \
+                 has, or a paused, going-away or failed project, fails the plan here; a project \
+                 that is coming up is waited for, up to 180 s. Refer to a project created in the \
+                 same configuration by its attribute, so that the key waits for it.",
             ),
         Attribute::required("name", Type::String)
             .validator(KeyName)

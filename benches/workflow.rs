@@ -585,6 +585,7 @@ fn category(request: &LoggedRequest) -> &'static str {
         (Route::Read, true) => "GET one reveal",
         (Route::Update, _) => "PATCH",
         (Route::Delete, _) => "DELETE",
+        (Route::Project, _) => "GET project",
         (Route::Other, _) => "other",
     }
 }

@@ -166,12 +166,15 @@ pub enum Route {
     Update,
     /// `DELETE .../api-keys/{id}`
     Delete,
+    /// `GET /v1/projects/{ref}`: asked only when a list of the project's keys failed.
+    Project,
     Other,
 }
 
 pub fn route(request: &LoggedRequest) -> Route {
     let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
     let by_id = match segments.as_slice() {
+        ["v1", "projects", _] if request.method == Method::GET => return Route::Project,
         ["v1", "projects", _, "api-keys"] => false,
         ["v1", "projects", _, "api-keys", id] if *id != "legacy" => true,
         _ => return Route::Other,

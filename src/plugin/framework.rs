@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::diag::Diagnostics;
 use super::schema::{IdentitySchema, Schema};
+use super::state_mover::StateMover;
 use super::value::Value;
 
 /// What every call carries: the token that StopProvider cancels.
@@ -203,6 +204,11 @@ pub trait Resource: Send + Sync + 'static {
             ),
         );
         None
+    }
+    /// The sources a `moved` block may bring this resource's state from, another resource type
+    /// of this or another provider (Terraform >= 1.8). None by default: such a move is an error.
+    fn state_movers(&self) -> Vec<StateMover> {
+        Vec::new()
     }
     /// Upgrades state written with an older schema version (given as JSON).
     fn upgrade_state(&self, version: i64, _json: &[u8], diags: &mut Diagnostics) -> Option<Value> {

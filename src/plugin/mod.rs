@@ -9,5 +9,6 @@ pub mod proto;
 pub mod schema;
 pub mod serve;
 pub mod server;
+pub mod state_mover;
 pub mod stop;
 pub mod value;

@@ -125,7 +125,7 @@ pub async fn apply_resource_change(
 }
 
 /// Write-only attributes are never stored.
-fn without_write_only(schema: &Schema, mut state: Value) -> Value {
+pub(super) fn without_write_only(schema: &Schema, mut state: Value) -> Value {
     if let Value::Object(attrs) = &mut state {
         for attr in schema.attributes.iter().filter(|a| a.write_only) {
             attrs.insert(attr.name.clone(), Value::Null);

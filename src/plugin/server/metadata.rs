@@ -6,12 +6,14 @@ use super::super::proto::tfplugin6 as pb;
 use super::Inner;
 
 /// Schemas are static, so Terraform may cache them (get_provider_schema_optional) and plans
-/// destroys through PlanResourceChange (plan_destroy).
+/// destroys through PlanResourceChange (plan_destroy). MoveResourceState is served for every
+/// resource (one that declares no source answers with an error); without the flag Terraform
+/// refuses a `moved` block across types before asking.
 fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: true,
-        move_resource_state: false,
+        move_resource_state: true,
         generate_resource_config: false,
     }
 }

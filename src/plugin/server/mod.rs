@@ -10,6 +10,7 @@ mod identity;
 mod import;
 mod list;
 mod metadata;
+mod move_state;
 mod plan;
 mod provider_config;
 mod read;
@@ -318,7 +319,7 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::move_resource_state::Request>,
     ) -> Result<Response<pb::move_resource_state::Response>, Status> {
         let request = request.into_inner();
-        self.run(|_, _| async move { unsupported::move_resource_state(&request) })
+        self.run(|inner, _| async move { move_state::move_resource_state(&inner, &request) })
             .await
     }
 

@@ -11,7 +11,7 @@ use crate::supabase::{ApiKey, ErrorKind, Freshness, KeyType};
 
 use super::state::{key_state, value_is_public, Kept};
 use super::validators::{is_project_ref, RESERVED_NAMES};
-use super::{secret_permission_help, ApiKeyResource};
+use super::{secret_permission_help, type_name, ApiKeyResource};
 
 const SUMMARY: &str = "Cannot import the API key";
 const USAGE: &str = "Use <project_ref>/<key id> or <project_ref>/<key name>, for example \
@@ -107,23 +107,7 @@ pub async fn import(
         }
     };
     if api_key.is_none() {
-        let what_to_do = if value_is_public(resource.kind) {
-            "The API listed the key without it; the next refresh reads it again.".to_string()
-        } else {
-            format!(
-                "{} Then remove it from state and import it again, or replace it (for example by \
-                 changing `keepers`).",
-                secret_permission_help()
-            )
-        };
-        diags.warning(
-            "The key's value could not be read",
-            format!(
-                "The {noun} key {:?} ({}) was imported without its value: `api_key` stays null. \
-                 {what_to_do}",
-                key.name, key.id,
-            ),
-        );
+        value_missing(resource.kind, &key.name, &key.id, "imported", diags);
     }
     Some(key_state(
         resource.kind,
@@ -135,6 +119,28 @@ pub async fn import(
             template: Value::Null,
         },
     ))
+}
+
+/// A key enters state without its value: an import whose token could not reveal it, or a moved
+/// state that held none. `arrived` says how, e.g. "imported".
+pub fn value_missing(kind: KeyType, name: &str, id: &str, arrived: &str, diags: &mut Diagnostics) {
+    let what_to_do = if value_is_public(kind) {
+        "The next refresh reads it from the project's key list.".to_string()
+    } else {
+        format!(
+            "{} Then remove it from state and import it again, or replace it (for example by \
+             changing `keepers`).",
+            secret_permission_help()
+        )
+    };
+    diags.warning(
+        "The key's value could not be read",
+        format!(
+            "The {} key {name:?} ({id}) was {arrived} without its value: `api_key` stays null. \
+             {what_to_do}",
+            kind.as_str()
+        ),
+    );
 }
 
 /// Another resource of this walk already holds the key (refreshed or planned it, or imports it
@@ -178,10 +184,9 @@ fn find_key<'a>(
         Missing::NoSuchId => {
             Some("Check the id in the dashboard under Project Settings > API Keys.".to_string())
         }
-        Missing::OtherType(key) => Some(format!(
-            "Import it as supabase_{}_api_key instead.",
-            key.key_type.as_str()
-        )),
+        Missing::OtherType(key) => {
+            Some(format!("Import it as {} instead.", type_name(key.key_type)))
+        }
         Missing::NoSuchName { .. } => None,
         Missing::Several(_) => Some(format!("Import one by its id instead: {project_ref}/<id>.")),
     };

@@ -3,6 +3,7 @@
 
 pub(super) mod import;
 pub(super) mod list;
+pub(super) mod moved;
 pub(super) mod project_gate;
 pub(super) mod schema;
 pub(super) mod state;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::framework::{CallContext, PlanChange, Private, Resource};
 use crate::plugin::schema::Schema;
+use crate::plugin::state_mover::StateMover;
 use crate::plugin::value::path::AttributePath;
 use crate::plugin::value::Value;
 use crate::supabase::{
@@ -57,11 +59,16 @@ pub struct ApiKeyResource {
     data: Arc<ProviderData>,
 }
 
+/// The resource type that manages keys of `kind`.
+pub fn type_name(kind: KeyType) -> String {
+    format!("supabase_{}_api_key", kind.as_str())
+}
+
 impl ApiKeyResource {
     pub fn new(kind: KeyType, data: Arc<ProviderData>) -> Self {
         ApiKeyResource {
             kind,
-            type_name: format!("supabase_{}_api_key", kind.as_str()),
+            type_name: type_name(kind),
             schema: schema::resource_schema(kind),
             data,
         }
@@ -960,6 +967,11 @@ impl Resource for ApiKeyResource {
 
     async fn import(&self, ctx: &CallContext, id: &str, diags: &mut Diagnostics) -> Option<Value> {
         import::import(self, ctx, id, diags).await
+    }
+
+    /// The official provider's `supabase_apikey` of this key type (see [`moved`]).
+    fn state_movers(&self) -> Vec<StateMover> {
+        moved::state_movers(self.kind)
     }
 
     /// `{project_ref, id}` (Terraform >= 1.12), the same for every key type; the framework

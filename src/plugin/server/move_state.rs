@@ -21,6 +21,8 @@ type Request = pb::move_resource_state::Request;
 type Response = pb::move_resource_state::Response;
 
 const SUMMARY: &str = "Unable to move resource state";
+const INSTEAD: &str = "Without a move: remove the `moved` block, then use `terraform state rm` \
+                       (or a `removed` block) and `terraform import` instead.";
 
 pub fn move_resource_state(inner: &Inner, request: &Request) -> Response {
     let Some(resource) = inner.resources.get(&request.target_type_name) else {
@@ -42,13 +44,11 @@ pub fn move_resource_state(inner: &Inner, request: &Request) -> Response {
             SUMMARY,
             format!(
                 "The state of this {} was written with schema version {}, which {} cannot \
-                 move: it accepts {}. Use the version of {} that reads the accepted schema \
-                 version first (its plan upgrades the state), then move.",
+                 read: it accepts {}. A newer version of this provider may. {INSTEAD}",
                 request.source_type_name,
                 request.source_schema_version,
                 request.target_type_name,
                 mover.describe(),
-                request.source_provider_address
             ),
         );
         return Response::from_diagnostics(diags);
@@ -65,9 +65,11 @@ pub fn move_resource_state(inner: &Inner, request: &Request) -> Response {
     };
     let mut diags = Diagnostics::new();
     let moved = (mover.map)(&source, &mut diags);
-    let Some(state) = moved.filter(|_| !diags.has_errors()) else {
+    if diags.has_errors() {
         return Response::from_diagnostics(diags);
-    };
+    }
+    // No state and no error is the mapping's bug, reported as a null state.
+    let state = moved.unwrap_or(Value::Null);
     let schema = resource.schema();
     let state = without_write_only(schema, state);
     if let Err(problem) = check_whole(schema, &state) {
@@ -210,9 +212,7 @@ fn not_accepted(inner: &Inner, request: &Request, movers: &[StateMover]) -> Diag
         .map(|(name, _)| name.as_str())
         .collect();
     let advice = if elsewhere.is_empty() {
-        "Remove the `moved` block, then use `terraform state rm` (or a `removed` block) and \
-         `terraform import` instead."
-            .to_string()
+        INSTEAD.to_string()
     } else {
         format!(
             "This provider's {} accepts it: change the `moved` block's `to` (and the resource \

@@ -12,6 +12,7 @@ use super::super::proto::tfplugin6::provider_server::Provider as _;
 use super::super::schema::{
     Attribute, IdentityAttribute, IdentitySchema, RequiresReplace, Schema, UseStateForUnknown,
 };
+use super::super::state_mover::{SourceProvider, StateMover};
 use super::super::value::{decode_msgpack, encode_msgpack, Type, Value};
 use super::ProviderService;
 
@@ -88,6 +89,35 @@ impl Resource for Thing {
     }
     fn identity_schema(&self) -> Option<&IdentitySchema> {
         self.identity.as_ref()
+    }
+    /// `test_thing` takes `legacy_thing` of example/legacy, its `label` becoming the name; a
+    /// label "half" maps to a state with an unknown value (a bug the framework must catch).
+    fn state_movers(&self) -> Vec<StateMover> {
+        if self.identity.is_none() {
+            return Vec::new();
+        }
+        vec![StateMover {
+            provider: SourceProvider {
+                namespace: "example",
+                type_name: "legacy",
+            },
+            type_name: "legacy_thing",
+            schema_versions: vec![0, 1],
+            map: Box::new(|source, _| {
+                let label = source.attributes.get("label")?.as_str()?;
+                let stamp = if label == "half" {
+                    Value::unknown()
+                } else {
+                    s("moved")
+                };
+                Some(object(&[
+                    ("id", s("id-9")),
+                    ("name", s(label)),
+                    ("stamp", stamp),
+                    ("password", s("must not be stored")),
+                ]))
+            }),
+        }]
     }
     async fn create(
         &self,
@@ -863,4 +893,120 @@ async fn upgrade_identity_passes_the_current_version_through_and_refuses_others(
         error_summaries(&unknown.diagnostics),
         ["Unknown resource type"]
     );
+}
+
+async fn move_from(
+    address: &str,
+    version: i64,
+    json: &str,
+    target: &str,
+) -> pb::move_resource_state::Response {
+    let request = pb::move_resource_state::Request {
+        source_provider_address: address.into(),
+        source_type_name: "legacy_thing".into(),
+        source_schema_version: version,
+        source_state: Some(pb::RawState {
+            json: json.as_bytes().to_vec(),
+            flatmap: Default::default(),
+        }),
+        target_type_name: target.into(),
+        source_private: b"{\"theirs\":true}".to_vec(),
+        source_identity: None,
+        source_identity_schema_version: 0,
+    };
+    service()
+        .move_resource_state(Request::new(request))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+fn only_error(diags: &[pb::Diagnostic]) -> String {
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0].summary, "Unable to move resource state");
+    diags[0].detail.clone()
+}
+
+#[tokio::test]
+async fn a_move_returns_the_mapped_state_its_identity_and_our_own_empty_private_state() {
+    let moved = move_from(
+        "registry.example.com/example/legacy",
+        1,
+        r#"{"label":"a"}"#,
+        "test_thing",
+    )
+    .await;
+    assert!(moved.diagnostics.is_empty(), "{:#?}", moved.diagnostics);
+    let state = decode_msgpack(&moved.target_state.unwrap().msgpack, &ty()).unwrap();
+    assert_eq!(
+        state,
+        object(&[("id", s("id-9")), ("name", s("a")), ("stamp", s("moved"))]),
+        "write-only values are dropped"
+    );
+    assert_eq!(
+        identity_of(moved.target_identity.as_ref()),
+        Some(Value::object([("id", s("id-9"))]))
+    );
+    assert!(moved.target_private.is_empty(), "the source's is not ours");
+}
+
+#[tokio::test]
+async fn a_move_the_target_does_not_take_says_what_it_takes_and_who_takes_it() {
+    let detail = only_error(
+        &move_from("example/legacy", 0, "{}", "test_plain")
+            .await
+            .diagnostics,
+    );
+    assert!(
+        detail.contains("test_plain accepts no state moved"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("This provider's test_thing accepts it"),
+        "{detail}"
+    );
+
+    let detail = only_error(
+        &move_from("other/legacy", 0, "{}", "test_thing")
+            .await
+            .diagnostics,
+    );
+    assert!(
+        detail.contains("legacy_thing of example/legacy (any registry host), schema versions 0, 1"),
+        "{detail}"
+    );
+    assert!(detail.contains("terraform import"), "{detail}");
+
+    let detail = only_error(&move_from("legacy", 2, "{}", "test_thing").await.diagnostics);
+    assert!(detail.contains("schema version 2"), "{detail}");
+}
+
+#[tokio::test]
+async fn a_move_needs_a_json_object_and_returns_only_whole_known_states() {
+    let detail = only_error(&move_from("legacy", 0, "", "test_thing").await.diagnostics);
+    assert!(detail.contains("no JSON state"), "{detail}");
+    let detail = only_error(
+        &move_from("legacy", 0, r#"{"label":"sb_secret_x"#, "test_thing")
+            .await
+            .diagnostics,
+    );
+    assert!(detail.contains("not valid JSON (line 1"), "{detail}");
+    assert!(
+        !detail.contains("sb_secret"),
+        "no stored text in errors: {detail}"
+    );
+    let detail = only_error(&move_from("legacy", 0, "[]", "test_thing").await.diagnostics);
+    assert!(detail.contains("not a JSON object"), "{detail}");
+    let detail = only_error(
+        &move_from("legacy", 0, r#"{"label":"half"}"#, "test_thing")
+            .await
+            .diagnostics,
+    );
+    assert!(detail.contains("has unknown values"), "{detail}");
+    let detail = only_error(
+        &move_from("legacy", 0, r#"{"label":null}"#, "test_thing")
+            .await
+            .diagnostics,
+    );
+    assert!(detail.contains("is null"), "{detail}");
 }

@@ -2,6 +2,7 @@ pub mod acceptance;
 pub mod backend;
 pub mod key_resource;
 pub mod keys;
+pub mod official;
 pub mod plugin;
 pub mod provider_log;
 pub mod release;

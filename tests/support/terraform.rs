@@ -181,6 +181,26 @@ impl Workdir {
         work
     }
 
+    /// Adds a dev_override for `address` beside the ones the work dir has (made with
+    /// [`Workdir::new`]): `binary` linked as `terraform-provider-<type>` into a directory of its
+    /// own, since dev_overrides picks the first file of that name in the directory it names.
+    pub fn add_dev_override(&self, address: &str, binary: &Path) {
+        let type_name = address.rsplit('/').next().expect("a source address");
+        let dir = self
+            .root()
+            .join("overrides")
+            .join(address.replace('/', "_"));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::os::unix::fs::symlink(binary, dir.join(format!("terraform-provider-{type_name}")))
+            .expect("symlink provider");
+        let path = self.root().join("terraformrc");
+        let config = std::fs::read_to_string(&path).expect("read cli config");
+        let block = "  dev_overrides {\n";
+        assert!(config.contains(block), "no dev_overrides in:\n{config}");
+        let line = format!("    \"{address}\" = \"{}\"\n", dir.display());
+        self.write_cli_config(&config.replacen(block, &format!("{block}{line}"), 1));
+    }
+
     /// A work dir without dev_overrides: its CLI config is empty, so Terraform installs
     /// providers the way a user's does by default, from the implied local mirror
     /// `HOME/.terraform.d/plugins` (see [`Workdir::home`]), else from the registry.

@@ -50,9 +50,27 @@ struct Harness {
     sim: Simulator,
     plugin: Plugin,
     client: Client,
+    provider: Shape,
     resources: BTreeMap<String, Shape>,
     identities: BTreeMap<String, Shape>,
     identity_schemas: BTreeMap<String, pb::ResourceIdentitySchema>,
+}
+
+/// ConfigureProvider as Terraform 1.12 sends it, with an empty provider block.
+async fn configure(client: &mut Client, provider: &Shape) {
+    let configured = answer(
+        "ConfigureProvider",
+        client.configure_provider(pb::configure_provider::Request {
+            terraform_version: "1.12.0".into(),
+            config: Some(provider.dynamic(&provider.value(&[]))),
+            client_capabilities: Some(pb::ClientCapabilities {
+                deferral_allowed: false,
+                write_only_attributes_allowed: true,
+            }),
+        }),
+    )
+    .await;
+    assert_no_errors(&configured.diagnostics, "ConfigureProvider");
 }
 
 impl Harness {
@@ -81,19 +99,7 @@ impl Harness {
         assert_no_errors(&identity.diagnostics, "GetResourceIdentitySchemas");
 
         let provider = Shape::of_block(schema.provider.as_ref().expect("provider schema"));
-        let configured = answer(
-            "ConfigureProvider",
-            client.configure_provider(pb::configure_provider::Request {
-                terraform_version: "1.12.0".into(),
-                config: Some(provider.dynamic(&provider.value(&[]))),
-                client_capabilities: Some(pb::ClientCapabilities {
-                    deferral_allowed: false,
-                    write_only_attributes_allowed: true,
-                }),
-            }),
-        )
-        .await;
-        assert_no_errors(&configured.diagnostics, "ConfigureProvider");
+        configure(&mut client, &provider).await;
 
         let resources = schema
             .resource_schemas
@@ -105,10 +111,18 @@ impl Harness {
             sim,
             plugin,
             client,
+            provider,
             resources,
             identities,
             identity_schemas: identity.identity_schemas.into_iter().collect(),
         }
+    }
+
+    /// Configures the provider again, as every Terraform command (walk) does first: what the
+    /// provider checks across one walk (two resources taking one name, or holding one key)
+    /// starts anew, so one resource can be planned as several commands would.
+    async fn new_walk(&mut self) {
+        configure(&mut self.client, &self.provider).await;
     }
 
     fn state(&self, type_name: &str) -> &Shape {
@@ -302,6 +316,7 @@ async fn create_refresh_update_and_destroy_carry_one_identity_matching_the_state
     // key's identity as the prior one, and must not plan it either.
     let replaced = key_identity(&ids, PROJECT, "22222222-2222-4222-8222-222222222222");
     for prior_identity in [None, identity_data(&ids, &replaced)] {
+        h.new_walk().await;
         let plan = h
             .plan(
                 SECRET,
@@ -315,6 +330,7 @@ async fn create_refresh_update_and_destroy_carry_one_identity_matching_the_state
         assert_no_errors(&plan.diagnostics, "create plan");
         assert_eq!(identity_of(&ids, plan.planned_identity.as_ref()), None);
     }
+    h.new_walk().await;
     let plan = h
         .plan(SECRET, &Value::Null, &config, &config, Vec::new(), None)
         .await;
@@ -337,6 +353,7 @@ async fn create_refresh_update_and_destroy_carry_one_identity_matching_the_state
 
     // Refresh: an identity never stored (Terraform < 1.12 state) is filled; a stored one kept.
     for current in [None, identity_data(&ids, &ids.value(&[]))] {
+        h.new_walk().await;
         let read = h
             .read(SECRET, &state, created.private.clone(), current)
             .await;
@@ -346,6 +363,7 @@ async fn create_refresh_update_and_destroy_carry_one_identity_matching_the_state
             Some(identity.clone())
         );
     }
+    h.new_walk().await;
     let read = h
         .read(
             SECRET,
@@ -367,6 +385,7 @@ async fn create_refresh_update_and_destroy_carry_one_identity_matching_the_state
 
     // A stored identity naming another key is never silently replaced.
     let other = key_identity(&ids, PROJECT, "33333333-3333-4333-8333-333333333333");
+    h.new_walk().await;
     let read = h
         .read(
             SECRET,
@@ -387,6 +406,7 @@ async fn create_refresh_update_and_destroy_carry_one_identity_matching_the_state
             attrs.insert("description".into(), string("now described"));
         }
     }
+    h.new_walk().await;
     let plan = h
         .plan(
             SECRET,
@@ -417,6 +437,7 @@ async fn create_refresh_update_and_destroy_carry_one_identity_matching_the_state
     assert_eq!(state.attr("description"), Some(&string("now described")));
 
     // An update plan of state whose identity was never stored plans the state's.
+    h.new_walk().await;
     let plan_without = h
         .plan(
             SECRET,
@@ -434,6 +455,7 @@ async fn create_refresh_update_and_destroy_carry_one_identity_matching_the_state
     );
 
     // Destroy: the plan keeps the identity, and nothing is left after apply.
+    h.new_walk().await;
     let plan = h
         .plan(
             SECRET,
@@ -514,7 +536,8 @@ async fn import_by_identity_returns_state_and_identity_and_reveals_the_secret_on
     );
     assert_eq!(h.reveals(), before + 1, "a refresh never reveals");
 
-    // Import by ID gives the same identity.
+    // Import by ID gives the same identity (another command: one walk imports a key once).
+    h.new_walk().await;
     let by_id = h
         .import(SECRET, &format!("{PROJECT}/{}", seeded.id), None)
         .await;

@@ -155,7 +155,10 @@ async fn plan_move(fx: &Fixture) -> Shown {
         assert_planned_identities(&json, &version);
     }
     if fx.tf.version == QUOTED_VERSION {
-        eprintln!("--- terraform {version} plan of the move ---\n{human}--- end of plan ---");
+        eprintln!(
+            "--- {}: terraform {version} plan of the move ---\n{human}--- end of plan ---",
+            terraform::current_test()
+        );
     }
     Shown { human, json }
 }

@@ -569,7 +569,10 @@ async fn ctrl_c_while_a_plan_waits_on_a_list_exits_at_once() {
         let Some(fx) = Fixture::sim_only_with(&tf, SimOnly::Holds, no_rate_limit()).await else {
             continue;
         };
-        fx.config(&config(&fx, PREFIX, 3));
+        // One key: a plan of several may start some of their checks only after the stop (on a
+        // busy machine Terraform 1.0 did), and a call that starts after StopProvider is not
+        // cancelled; its list would wait on the hold.
+        fx.config(&config(&fx, PREFIX, 1));
         let hold = fx.sim().hold(RequestMatcher::new(Method::GET, POSTS));
         let run = Running::spawn(&fx, &["plan", "-input=false", "-no-color"], &[]);
         wait_held(&hold, 1).await;

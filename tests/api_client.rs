@@ -79,6 +79,23 @@ fn new_key(name: &str, key_type: KeyType) -> NewKey {
     }
 }
 
+/// Creates the secret key `ci_key` in a task of its own, so the test can cancel it meanwhile.
+fn spawn_create(
+    api: Client,
+    cancel: &CancellationToken,
+) -> tokio::task::JoinHandle<Result<terraform_provider_supabase::supabase::Created, ApiError>> {
+    let cancel = cancel.clone();
+    tokio::spawn(async move {
+        api.create_key(
+            &cancel,
+            REF,
+            &new_key("ci_key", KeyType::Secret),
+            &unclaimed,
+        )
+        .await
+    })
+}
+
 fn unclaimed(_: &str) -> bool {
     false
 }
@@ -946,18 +963,7 @@ async fn cancelling_during_reconciliation_says_a_key_may_exist() {
             let _ = waiting_tx.send(n.delay);
         });
     let cancel = CancellationToken::new();
-    let call = tokio::spawn({
-        let cancel = cancel.clone();
-        async move {
-            api.create_key(
-                &cancel,
-                REF,
-                &new_key("ci_key", KeyType::Secret),
-                &unclaimed,
-            )
-            .await
-        }
-    });
+    let call = spawn_create(api, &cancel);
     // The first look found nothing; the client waits before looking again.
     waiting.recv().await.expect("the client waits");
     cancel.cancel();
@@ -999,18 +1005,7 @@ async fn a_create_cancelled_while_its_answer_is_awaited_adopts_the_key_that_land
     let hold = sim.hold_answers(on(Method::POST, KEYS));
     let api = client(&sim);
     let cancel = CancellationToken::new();
-    let call = tokio::spawn({
-        let cancel = cancel.clone();
-        async move {
-            api.create_key(
-                &cancel,
-                REF,
-                &new_key("ci_key", KeyType::Secret),
-                &unclaimed,
-            )
-            .await
-        }
-    });
+    let call = spawn_create(api, &cancel);
     hold.wait_held(1).await;
     cancel.cancel();
     let created = call.await.unwrap().expect("the key that landed is adopted");
@@ -1032,18 +1027,7 @@ async fn a_create_cancelled_before_it_lands_says_its_key_may_still_appear() {
     let hold = sim.hold(on(Method::POST, KEYS));
     let api = client(&sim);
     let cancel = CancellationToken::new();
-    let call = tokio::spawn({
-        let cancel = cancel.clone();
-        async move {
-            api.create_key(
-                &cancel,
-                REF,
-                &new_key("ci_key", KeyType::Secret),
-                &unclaimed,
-            )
-            .await
-        }
-    });
+    let call = spawn_create(api, &cancel);
     hold.wait_held(1).await;
     cancel.cancel();
     let e = call.await.unwrap().unwrap_err();

@@ -1,21 +1,28 @@
-//! Where the gRPC server listens: a unix domain socket in a directory only our user can open, as
-//! go-plugin does on Unix; TCP on loopback within PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT, with
-//! TCP_NODELAY, when a socket cannot be made or `TF_SUPABASE_PROVIDER_TRANSPORT=tcp` asks for it.
+//! Where the gRPC server listens, as go-plugin's plugins do: on Unix a unix domain socket in a
+//! directory only our user can open; on Windows, and on Unix when a socket cannot be made or
+//! `TF_SUPABASE_PROVIDER_TRANSPORT=tcp` asks for it, TCP on loopback within
+//! PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT, with TCP_NODELAY. Either way AutoMTLS guards the connection.
 //! Accepted connections complete their TLS handshake on their own task, so a client that fails
 //! it (no certificate, the wrong one) is dropped without disturbing the server.
 
 use std::io;
+#[cfg(unix)]
 use std::os::unix::fs::DirBuilderExt;
-use std::path::{Path, PathBuf};
+#[cfg(unix)]
+use std::path::Path;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, UnixListener};
+use tokio::net::TcpListener;
+#[cfg(unix)]
+use tokio::net::UnixListener;
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 
+#[cfg(unix)]
 use super::tls::crypto_provider;
 use crate::log_at;
 use crate::plugin::log::Level;
@@ -25,6 +32,7 @@ const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(10);
 
 pub enum Listener {
+    #[cfg(unix)]
     Unix {
         listener: UnixListener,
         socket: PathBuf,
@@ -36,6 +44,7 @@ pub enum Listener {
 }
 
 impl Listener {
+    #[cfg(unix)]
     pub fn bind() -> io::Result<Listener> {
         if std::env::var(TRANSPORT_ENV).is_ok_and(|t| t.eq_ignore_ascii_case("tcp")) {
             return bind_tcp();
@@ -50,8 +59,15 @@ impl Listener {
         })
     }
 
+    /// go-plugin's Windows transport is TCP.
+    #[cfg(windows)]
+    pub fn bind() -> io::Result<Listener> {
+        bind_tcp()
+    }
+
     pub fn network(&self) -> &'static str {
         match self {
+            #[cfg(unix)]
             Listener::Unix { .. } => "unix",
             Listener::Tcp { .. } => "tcp",
         }
@@ -59,6 +75,7 @@ impl Listener {
 
     pub fn address(&self) -> String {
         match self {
+            #[cfg(unix)]
             Listener::Unix { socket, .. } => socket.display().to_string(),
             Listener::Tcp { listener } => listener
                 .local_addr()
@@ -70,6 +87,7 @@ impl Listener {
     /// The private socket directory, to remove on exit.
     pub fn cleanup_path(&self) -> Option<PathBuf> {
         match self {
+            #[cfg(unix)]
             Listener::Unix { dir, .. } => Some(dir.clone()),
             Listener::Tcp { .. } => None,
         }
@@ -126,6 +144,7 @@ impl Listener {
 
     async fn accept(&self) -> io::Result<Conn> {
         match self {
+            #[cfg(unix)]
             Listener::Unix { listener, .. } => listener.accept().await.map(|(s, _)| Conn::new(s)),
             Listener::Tcp { listener } => {
                 let (stream, _) = listener.accept().await?;
@@ -136,6 +155,7 @@ impl Listener {
     }
 }
 
+#[cfg(unix)]
 fn bind_unix() -> io::Result<Listener> {
     let base = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR")
         .map(PathBuf::from)
@@ -157,6 +177,7 @@ fn bind_unix() -> io::Result<Listener> {
 }
 
 /// A new directory with mode 0700 and an unguessable name under `base`.
+#[cfg(unix)]
 fn private_dir(base: &Path) -> io::Result<PathBuf> {
     let random = crypto_provider().secure_random;
     for _ in 0..8 {

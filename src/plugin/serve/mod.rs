@@ -5,13 +5,13 @@
 mod go_plugin;
 pub mod handshake;
 mod listener;
+mod os;
 pub mod tls;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 
 use super::framework::Provider;
@@ -24,8 +24,6 @@ pub use listener::TRANSPORT_ENV;
 
 /// go-plugin kills a plugin that has not exited 2 s after Shutdown; we leave well before.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(1200);
-/// How often the provider checks that Terraform is still its parent.
-const PARENT_CHECK: Duration = Duration::from_secs(1);
 
 pub struct ServeOptions {
     /// The provider's source address, for the reattach line of `--debug`.
@@ -69,9 +67,9 @@ async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> Result<(),
         handshake::negotiate_version(offered.as_deref())?;
         tls::from_environment()?
     };
-    watch_signals(options.debug, shutdown.clone())?;
+    os::watch_signals(options.debug, shutdown.clone())?;
     if !options.debug {
-        watch_parent(shutdown.clone());
+        os::watch_parent(shutdown.clone());
     }
     let listener =
         Listener::bind().map_err(|e| format!("The provider could not open a socket: {e}"))?;
@@ -144,54 +142,6 @@ pub async fn router(
                 shutdown: shutdown.clone(),
             },
         ))
-}
-
-/// SIGINT is ignored (Terraform sends StopProvider on Ctrl-C) except in debug mode, where it
-/// ends the server; SIGTERM ends it and removes the socket.
-fn watch_signals(debug: bool, shutdown: CancellationToken) -> Result<(), String> {
-    let mut interrupt =
-        signal(SignalKind::interrupt()).map_err(|e| format!("signal setup failed: {e}"))?;
-    let mut terminate =
-        signal(SignalKind::terminate()).map_err(|e| format!("signal setup failed: {e}"))?;
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = interrupt.recv() => {
-                    if debug {
-                        shutdown.cancel();
-                        return;
-                    }
-                    log_at!(Level::Debug, "ignoring SIGINT: Terraform stops providers with StopProvider");
-                }
-                _ = terminate.recv() => {
-                    shutdown.cancel();
-                    return;
-                }
-            }
-        }
-    });
-    Ok(())
-}
-
-/// A provider whose Terraform died (killed, crashed) must not linger holding the socket: when the
-/// parent process changes (the orphan is re-parented), shut down. Terraform itself always calls
-/// Shutdown; this only covers its sudden death.
-fn watch_parent(shutdown: CancellationToken) {
-    let parent = std::os::unix::process::parent_id();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(PARENT_CHECK);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = shutdown.cancelled() => return,
-            }
-            if std::os::unix::process::parent_id() != parent {
-                log_at!(Level::Warn, "Terraform exited without Shutdown; stopping");
-                shutdown.cancel();
-                return;
-            }
-        }
-    });
 }
 
 /// What `--debug` prints: the reattach configuration Terraform reads. `"Test": true` is needed

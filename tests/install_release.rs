@@ -583,9 +583,8 @@ async fn a_failed_build_fails_make_install_and_make_release_and_writes_nothing()
 }
 
 /// `make release` checks what every platform needs before it builds anything, and names the
-/// command that installs each missing piece: here a Rust toolchain without the arm64 standard
-/// library (a `rustc` whose sysroot is empty) and no arm64 cross linker; a macOS platform is
-/// refused on Linux with a pointer to the workflow that builds it.
+/// command that installs each missing piece: here a Rust toolchain without any cross standard
+/// library (a `rustc` whose sysroot is empty), no arm64 cross linker, no mingw and no Zig.
 #[tokio::test]
 async fn make_release_checks_every_platforms_prerequisites_before_building() {
     let scratch = tempfile::tempdir().expect("temp dir");
@@ -594,6 +593,7 @@ async fn make_release_checks_every_platforms_prerequisites_before_building() {
     std::fs::create_dir_all(sysroot.join("lib/rustlib")).unwrap();
     let rustc = scratch.path().join("rustc");
     std::fs::write(&rustc, format!("#!/bin/sh\necho '{}'\n", sysroot.display())).unwrap();
+    let zig = scratch.path().join("no-zig");
     let cargo_log = scratch.path().join("cargo-called");
     let cargo = scratch.path().join("cargo");
     std::fs::write(
@@ -614,13 +614,22 @@ async fn make_release_checks_every_platforms_prerequisites_before_building() {
         &[
             ("DIST_DIR", dist.to_str().unwrap()),
             ("UNSIGNED", "1"),
-            ("PLATFORMS", "linux_amd64 linux_arm64 darwin_arm64"),
+            (
+                "PLATFORMS",
+                "linux_amd64 linux_arm64 darwin_arm64 windows_amd64",
+            ),
             ("RUSTC", rustc.to_str().unwrap()),
             ("CARGO", cargo.to_str().unwrap()),
             (
                 "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER",
                 "no-such-aarch64-linux-gnu-gcc",
             ),
+            (
+                "CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER",
+                "no-such-x86_64-w64-mingw32-gcc",
+            ),
+            ("AR_x86_64_pc_windows_gnu", "no-such-x86_64-w64-mingw32-ar"),
+            ("DARWIN_ZIG_DIR", zig.to_str().unwrap()),
         ],
     )
     .await;
@@ -629,7 +638,10 @@ async fn make_release_checks_every_platforms_prerequisites_before_building() {
     for hint in [
         "rustup target add aarch64-unknown-linux-gnu",
         "apt-get install gcc-aarch64-linux-gnu",
-        "darwin_arm64: built on macOS only (.github/workflows/release.yml",
+        "rustup target add aarch64-apple-darwin",
+        &format!("scripts/install-zig.sh {}", zig.display()),
+        "rustup target add x86_64-pc-windows-gnu",
+        "apt-get install gcc-mingw-w64-x86-64",
     ] {
         assert!(why.contains(hint), "the refusal says {hint:?}:\n{why}");
     }

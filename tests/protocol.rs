@@ -149,28 +149,6 @@ async fn shut_down(mut plugin: Plugin) {
     }
 }
 
-/// A call on a session that must be refused fails, whether the TLS handshake, the connection or
-/// the first RPC reports it.
-async fn assert_refused(plugin: &Plugin, cert: Option<&ClientCert>, who: &str) {
-    let channel = match within("connect", plugin.connect_as(cert)).await {
-        Err(error) => {
-            eprintln!("{who}: refused at connect: {error:?}");
-            return;
-        }
-        Ok(channel) => channel,
-    };
-    let mut client = plugin::provider_client(channel);
-    let result = within(
-        "GetMetadata",
-        client.get_metadata(pb::get_metadata::Request {}),
-    )
-    .await;
-    match result {
-        Err(status) => eprintln!("{who}: refused at the first call: {status:?}"),
-        Ok(response) => panic!("{who} was served: {response:?}"),
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // 1. The handshake line
 // ---------------------------------------------------------------------------------------------
@@ -407,14 +385,7 @@ async fn shutdown_with_the_connection_held_open_still_exits_within_2_s() {
 async fn clients_without_terraforms_certificate_are_refused() {
     let mut plugin = Plugin::start(&[]).await;
 
-    assert_refused(&plugin, None, "a client without a certificate").await;
-    let stranger = ClientCert::terraform_like();
-    assert_refused(
-        &plugin,
-        Some(&stranger),
-        "a client with another P-521 certificate",
-    )
-    .await;
+    plugin.assert_refuses_others().await;
 
     // The refusals did not disturb the server.
     let mut client = plugin.provider().await;

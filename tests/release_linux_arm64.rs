@@ -13,8 +13,9 @@
 //!
 //! Needs `gcc-aarch64-linux-gnu` and `qemu-user` (Debian) and the Rust target
 //! `aarch64-unknown-linux-gnu`; without them each test records a skip naming the install command,
-//! unless `CI` is set, where a missing tool fails. `TF_TEST_ARM64_ZIP` names a
-//! `..._linux_arm64.zip` to test instead of building one (then only qemu-user is needed).
+//! unless `CI` is set, where a missing tool fails. With `TF_TEST_RELEASE_DIST` (the DIST_DIR of
+//! CI's one `make release`) holding a `..._linux_arm64.zip`, that zip is tested instead of
+//! building one (then only qemu-user and the arm64 C library are needed).
 
 mod support;
 
@@ -23,25 +24,22 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use support::acceptance::Fixture;
+use support::cross::{self, on_path, released_zip, rust_target_installed, Package};
 use support::key_resource::{self as steps, KeyResource};
-use support::plugin::{self, tfplugin6 as pb, ClientCert, Plugin};
-use support::release::{expected_h1, pinned_config, repo, OFFLINE, VERSION};
-use support::rpc::{get_metadata, within};
-use support::terraform::{self, assert_success, text, Workdir, SOURCE_ADDRESS};
+use support::plugin::{self, ClientCert, Plugin};
+use support::release::{OFFLINE, VERSION};
+use support::rpc::get_metadata;
+use support::terraform::{self, assert_success, text, Workdir};
 
 /// The amd64 binary the suite built (debug), packed beside the arm64 one.
 const AMD64_BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-supabase");
 const TRIPLE: &str = "aarch64-unknown-linux-gnu";
+const PLATFORM: &str = "linux_arm64";
 /// Debian's arm64 C library, which qemu-aarch64 loads the binary's interpreter from.
 const SYSROOT: &str = "/usr/aarch64-linux-gnu";
 const KEY: KeyResource = KeyResource::SECRET;
 /// Emulation is slower than the native binary: a safety net for exits, not a wait.
 const EXIT_WITHIN: Duration = Duration::from_secs(10);
-
-fn on_path(name: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
-}
 
 /// What is missing to build and emulate linux_arm64 here, each with its install command.
 fn missing_tools() -> Vec<(String, String)> {
@@ -69,7 +67,7 @@ fn missing_tools() -> Vec<(String, String)> {
             &mut missing,
         );
     }
-    if std::env::var_os("TF_TEST_ARM64_ZIP").is_some() {
+    if released_zip(PLATFORM).is_some() {
         return missing;
     }
     for tool in ["aarch64-linux-gnu-gcc", "aarch64-linux-gnu-ar"] {
@@ -77,18 +75,7 @@ fn missing_tools() -> Vec<(String, String)> {
             apt(tool, "gcc-aarch64-linux-gnu", &mut missing);
         }
     }
-    let sysroot = std::process::Command::new(std::env::var("RUSTC").unwrap_or("rustc".into()))
-        .args(["--print", "sysroot"])
-        .output()
-        .ok()
-        .map(|o| text(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    if !Path::new(&sysroot)
-        .join("lib/rustlib")
-        .join(TRIPLE)
-        .join("lib")
-        .is_dir()
-    {
+    if !rust_target_installed(TRIPLE) {
         missing.push((
             format!("the Rust target {TRIPLE}"),
             format!("rustup target add {TRIPLE}"),
@@ -97,42 +84,8 @@ fn missing_tools() -> Vec<(String, String)> {
     missing
 }
 
-/// True when the tools are there. Otherwise records a skip on every Terraform given, naming what
-/// is missing and the command that installs it, and returns false; with `CI` set, fails.
 fn tools_ready() -> bool {
-    let missing = missing_tools();
-    if missing.is_empty() {
-        return true;
-    }
-    // One apt-get install for every Debian package, then the rest (rustup).
-    let mut packages: Vec<&str> = Vec::new();
-    let mut commands: Vec<String> = Vec::new();
-    for (_, command) in &missing {
-        match command.strip_prefix("apt-get install ") {
-            Some(package) if !packages.contains(&package) => packages.push(package),
-            Some(_) => {}
-            None => commands.push(command.clone()),
-        }
-    }
-    if !packages.is_empty() {
-        commands.insert(0, format!("apt-get install {}", packages.join(" ")));
-    }
-    let reason = format!(
-        "the linux_arm64 release test needs {}; install with: {}",
-        missing
-            .iter()
-            .map(|(what, _)| what.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        commands.join(" && ")
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("CI is set, so a missing tool fails: {reason}");
-    }
-    for tf in terraform::given() {
-        terraform::skip(&tf, &reason);
-    }
-    false
+    cross::tools_ready("the linux_arm64 release test", &missing_tools())
 }
 
 /// The release the tests share: DIST_DIR with the linux_arm64 zip (built by release.sh), the
@@ -152,22 +105,6 @@ struct Release {
     starts: PathBuf,
 }
 
-fn release_script(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let output = std::process::Command::new(repo().join("scripts/release.sh"))
-        .args(args)
-        .current_dir(repo())
-        .env_remove("GPG_KEY_ID")
-        .env_remove("BINARY")
-        .env_remove("OS_ARCH")
-        .env_remove("KEEP_DIST")
-        .envs(env.iter().copied())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("scripts/release.sh runs");
-    assert_success(&output, &format!("scripts/release.sh {}", args.join(" ")));
-    output
-}
-
 fn release() -> &'static Release {
     static RELEASE: OnceLock<Release> = OnceLock::new();
     RELEASE.get_or_init(|| {
@@ -178,45 +115,8 @@ fn release() -> &'static Release {
             .expect("temp dir")
             .keep();
         let dist = root.join("dist");
-        let dist_env = ("DIST_DIR", dist.to_str().unwrap());
-        let arm64_zip = dist.join(format!("terraform-provider-supabase_{VERSION}_linux_arm64.zip"));
-        let started = Instant::now();
-        match std::env::var("TF_TEST_ARM64_ZIP") {
-            Ok(given) => {
-                std::fs::create_dir_all(&dist).unwrap();
-                std::fs::copy(&given, &arm64_zip)
-                    .unwrap_or_else(|e| panic!("TF_TEST_ARM64_ZIP={given}: {e}"));
-            }
-            Err(_) => {
-                release_script(
-                    &[],
-                    &[
-                        dist_env,
-                        ("PLATFORMS", "linux_arm64"),
-                        ("UNSIGNED", "1"),
-                    ],
-                );
-            }
-        }
-        eprintln!(
-            "the linux_arm64 release build took {:.0?}",
-            started.elapsed()
-        );
-        release_script(&["pack", "linux_amd64", AMD64_BINARY], &[dist_env]);
-        release_script(&["sign"], &[dist_env, ("UNSIGNED", "1")]);
-        let amd64_zip = dist.join(format!("terraform-provider-supabase_{VERSION}_linux_amd64.zip"));
-        let sums = format!("terraform-provider-supabase_{VERSION}_SHA256SUMS");
-        let checked = std::process::Command::new("sha256sum")
-            .args(["-c", &sums])
-            .current_dir(&dist)
-            .output()
-            .expect("sha256sum runs");
-        assert_success(&checked, "sha256sum -c");
-        let listed = std::fs::read_to_string(dist.join(&sums)).unwrap();
-        for zip in [&arm64_zip, &amd64_zip] {
-            let name = zip.file_name().unwrap().to_str().unwrap();
-            assert!(listed.contains(name), "SHA256SUMS lists {name}:\n{listed}");
-        }
+        let arm64_zip = cross::zip_into(&dist, PLATFORM);
+        let amd64_zip = cross::pack_amd64_and_sum(&dist, AMD64_BINARY);
 
         let unpacked = root.join("arm64");
         let unzip = std::process::Command::new("unzip")
@@ -273,28 +173,6 @@ fn starts(release: &Release) -> usize {
     std::fs::read_to_string(&release.starts)
         .map(|s| s.lines().count())
         .unwrap_or(0)
-}
-
-/// A call on a session that must be refused fails, at the TLS handshake, the connection or the
-/// first RPC.
-async fn assert_refused(plugin: &Plugin, cert: Option<&ClientCert>, who: &str) {
-    let channel = match within("connect", plugin.connect_as(cert)).await {
-        Err(error) => {
-            eprintln!("{who}: refused at connect: {error:?}");
-            return;
-        }
-        Ok(channel) => channel,
-    };
-    let mut client = plugin::provider_client(channel);
-    match within(
-        "GetMetadata",
-        client.get_metadata(pb::get_metadata::Request {}),
-    )
-    .await
-    {
-        Err(status) => eprintln!("{who}: refused at the first call: {status:?}"),
-        Ok(response) => panic!("{who} was served: {response:?}"),
-    }
 }
 
 /// The process `pid` runs (its /proc cmdline, NUL-separated, as words).
@@ -362,14 +240,7 @@ async fn the_arm64_zip_under_qemu_serves_terraforms_certificate_only_and_stops_o
     );
 
     // Anyone else is refused, and the refusals do not disturb the server.
-    assert_refused(&plugin, None, "a client without a certificate").await;
-    let stranger = ClientCert::terraform_like();
-    assert_refused(
-        &plugin,
-        Some(&stranger),
-        "a client with another P-521 certificate",
-    )
-    .await;
+    plugin.assert_refuses_others().await;
     get_metadata(&mut client).await;
     drop(client);
 
@@ -416,41 +287,14 @@ async fn terraform_drives_the_arm64_zip_under_qemu_through_create_refresh_update
     let mut fx = Fixture::new(&tf).await;
     _first_work = std::mem::replace(
         &mut fx.work,
-        Workdir::with_cli_config(&format!(
-            "provider_installation {{\n  dev_overrides {{\n    \"{SOURCE_ADDRESS}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-            release.plugin_dir.display()
-        )),
+        Workdir::with_dev_override_dir(&release.plugin_dir),
     );
 
-    // Create (the plan refreshes nothing yet), then every later plan refreshes.
-    let created = steps::create(&fx, &KEY, "arm64_backend_key", "Backend, on arm64").await;
+    steps::whole_life(&fx, &KEY, "arm64").await;
     assert!(
         starts(release) > starts_before,
         "Terraform did not start the emulated provider"
     );
-    // Update in place.
-    steps::rename_in_place(
-        &fx,
-        &KEY,
-        &created.key,
-        "arm64_renamed_key",
-        "Backend, renamed on arm64",
-    )
-    .await;
-    // Import by id and by name (after `state rm`), the value revealed once each.
-    let server = KEY.server_keys(&fx)[0].clone();
-    steps::import_each(
-        &fx,
-        &KEY,
-        &server,
-        &[
-            format!("{}/{}", fx.project(), server.id),
-            format!("{}/{}", fx.project(), server.name),
-        ],
-    )
-    .await;
-    // Update (description cleared), then destroy.
-    steps::clear_description_then_destroy(&fx, &KEY, "arm64_renamed_key").await;
     eprintln!(
         "Terraform {} drove the emulated linux_arm64 provider through create, refresh, update, \
          import and destroy in {:.1?} ({} provider starts)",
@@ -468,49 +312,23 @@ async fn terraform_locks_the_arm64_zip_and_inits_the_amd64_zip_from_one_mirror()
     let release = release();
     let tf = terraform::newest();
     let v = tf.version_string();
-    let mirror = tempfile::tempdir().expect("temp dir");
-    let packed = mirror.path().join(SOURCE_ADDRESS);
-    std::fs::create_dir_all(&packed).unwrap();
-    for zip in [&release.arm64_zip, &release.amd64_zip] {
-        std::fs::copy(zip, packed.join(zip.file_name().unwrap())).unwrap();
-    }
-    let work = Workdir::with_cli_config(&format!(
-        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{SOURCE_ADDRESS}\"]\n  }}\n}}\n",
-        mirror.path().display()
-    ));
-    work.write("main.tf", &pinned_config(""));
-
-    let fs_mirror = format!("-fs-mirror={}", mirror.path().display());
-    let locked = work
-        .run(
-            &tf,
-            &[
-                "providers",
-                "lock",
-                "-no-color",
-                &fs_mirror,
-                "-platform=linux_arm64",
-                "-platform=linux_amd64",
-            ],
-            OFFLINE,
-        )
-        .await;
-    assert_success(
-        &locked,
-        &format!("terraform {v} providers lock -platform=linux_arm64"),
-    );
+    let (work, _mirror) = cross::lock_from_mirror(
+        &tf,
+        &[
+            Package {
+                platform: PLATFORM,
+                zip: &release.arm64_zip,
+                binary: &release.binary,
+            },
+            Package {
+                platform: "linux_amd64",
+                zip: &release.amd64_zip,
+                binary: Path::new(AMD64_BINARY),
+            },
+        ],
+    )
+    .await;
     let lock = work.lock_file().expect("a lock file");
-    // A filesystem mirror gives `h1:` hashes (of each package's contents), one per platform.
-    for (platform, binary) in [
-        ("linux_arm64", release.binary.as_path()),
-        ("linux_amd64", Path::new(AMD64_BINARY)),
-    ] {
-        let h1 = expected_h1(binary);
-        assert!(
-            lock.contains(&h1),
-            "terraform {v}: the lock file records the {platform} package as {h1}:\n{lock}"
-        );
-    }
 
     // init installs the amd64 zip, which must match the lock file just written, and validate
     // starts it.

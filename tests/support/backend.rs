@@ -76,6 +76,8 @@ pub enum SimOnly {
     WholeProject,
     /// Setting a project's status (coming up, paused, a preview branch).
     ProjectStatus,
+    /// The Windows provider under wine, whose HTTPS calls wine's crypt32 refuses.
+    PlainHttp,
 }
 
 impl SimOnly {
@@ -97,6 +99,10 @@ impl SimOnly {
             SimOnly::OthersKeys => "live runs never read or reveal keys they did not make",
             SimOnly::WholeProject => "needs a project holding only its own keys (simulator)",
             SimOnly::ProjectStatus => "needs the simulator's project-status controls",
+            SimOnly::PlainHttp => {
+                "runs the Windows provider under wine, which cannot make HTTPS calls (wine's \
+                 crypt32 refuses rustls-platform-verifier's chain engine): simulator over HTTP only"
+            }
         }
     }
 }

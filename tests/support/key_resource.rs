@@ -372,3 +372,32 @@ pub async fn taken_name_fails(
     assert_eq!(fx.count("POST"), 0);
     text
 }
+
+/// A key's whole life, as the tests of another platform's build run it: create (the plan
+/// refreshes nothing yet), an in-place rename, import by id and by name (after `state rm`, the
+/// value revealed once each), the description cleared, destroy; every step checked as above.
+/// `on` ("arm64", say) goes into the names and descriptions.
+pub async fn whole_life(fx: &Fixture, key: &KeyResource, on: &str) {
+    let (name, renamed) = (format!("{on}_backend_key"), format!("{on}_renamed_key"));
+    let created = create(fx, key, &name, &format!("Backend, on {on}")).await;
+    rename_in_place(
+        fx,
+        key,
+        &created.key,
+        &renamed,
+        &format!("Backend, renamed on {on}"),
+    )
+    .await;
+    let server = key.server_keys(fx)[0].clone();
+    import_each(
+        fx,
+        key,
+        &server,
+        &[
+            format!("{}/{}", fx.project(), server.id),
+            format!("{}/{}", fx.project(), server.name),
+        ],
+    )
+    .await;
+    clear_description_then_destroy(fx, key, &renamed).await;
+}

@@ -1,5 +1,6 @@
 pub mod acceptance;
 pub mod backend;
+pub mod cross;
 pub mod key_resource;
 pub mod keys;
 pub mod official;
@@ -10,3 +11,4 @@ pub mod rpc;
 pub mod scale;
 pub mod terraform;
 pub mod wait;
+pub mod windows;

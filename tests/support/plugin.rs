@@ -277,6 +277,38 @@ impl Plugin {
             .await
     }
 
+    /// Asserts a session presenting `cert` (None: no client certificate) is refused, whether the
+    /// TLS handshake, the connection or the first RPC reports it.
+    pub async fn assert_refuses(&self, cert: Option<&ClientCert>, who: &str) {
+        let channel = match super::rpc::within("connect", self.connect_as(cert)).await {
+            Err(error) => {
+                eprintln!("{who}: refused at connect: {error:?}");
+                return;
+            }
+            Ok(channel) => channel,
+        };
+        let mut client = provider_client(channel);
+        let result = super::rpc::within(
+            "GetMetadata",
+            client.get_metadata(tfplugin6::get_metadata::Request {}),
+        )
+        .await;
+        match result {
+            Err(status) => eprintln!("{who}: refused at the first call: {status:?}"),
+            Ok(response) => panic!("{who} was served: {response:?}"),
+        }
+    }
+
+    /// Asserts clients without Terraform's certificate are refused: one with none, one with
+    /// another certificate of the same kind.
+    pub async fn assert_refuses_others(&self) {
+        self.assert_refuses(None, "a client without a certificate")
+            .await;
+        let stranger = ClientCert::terraform_like();
+        self.assert_refuses(Some(&stranger), "a client with another P-521 certificate")
+            .await;
+    }
+
     pub async fn provider(&self) -> tfplugin6::provider_client::ProviderClient<Channel> {
         let channel = self.connect().await.expect("connect with mTLS");
         provider_client(channel)
@@ -394,6 +426,29 @@ fn drain<R: AsyncRead + Unpin + Send + 'static>(
         }
         rest
     })
+}
+
+/// Reads `output` (a provider's stderr, say) until a line contains `needle` and returns that
+/// line; the rest is read on, and dropped, in the background so the writer never meets a
+/// closed pipe. Panics if no such line comes within [`START_TIMEOUT`].
+pub async fn wait_for_line(
+    output: impl AsyncRead + Unpin + Send + 'static,
+    needle: &str,
+) -> String {
+    let mut lines = BufReader::new(output).lines();
+    let found = tokio::time::timeout(START_TIMEOUT, async {
+        while let Some(line) = lines.next_line().await.expect("read the output") {
+            if line.contains(needle) {
+                return Some(line);
+            }
+        }
+        None
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no line with {needle:?} within {START_TIMEOUT:?}"))
+    .unwrap_or_else(|| panic!("the output ended without a line with {needle:?}"));
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    found
 }
 
 /// Runs the provider binary to completion with Terraform's environment (no client certificate)

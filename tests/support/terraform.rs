@@ -208,6 +208,15 @@ impl Workdir {
         Workdir::with_cli_config("")
     }
 
+    /// A work dir whose CLI config points this provider's dev_overrides at `dir`, which holds a
+    /// build of it (another platform's, or a wrapper that runs one).
+    pub fn with_dev_override_dir(dir: &Path) -> Workdir {
+        Workdir::with_cli_config(&format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"{SOURCE_ADDRESS}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            dir.display()
+        ))
+    }
+
     /// A work dir whose CLI config file holds exactly `cli_config`.
     pub fn with_cli_config(cli_config: &str) -> Workdir {
         let work = Workdir::bare();

@@ -44,6 +44,9 @@ use support::windows;
 const AMD64_BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-supabase");
 const PLATFORM: &str = "windows_amd64";
 const KEY: KeyResource = KeyResource::SECRET;
+const KEYS_PATH: &str = "/v1/projects/*/api-keys";
+/// The provider's line for a key adopted by a create whose answer never came.
+const ADOPTED: &str = "the create's answer was lost; adopted the key it made";
 /// Under wine a process starts and stops slower than natively: a safety net, not a wait.
 const EXIT_WITHIN: Duration = Duration::from_secs(30);
 /// The port range the start-up test gives, as go-plugin's client does.
@@ -108,6 +111,84 @@ fn release() -> &'static Release {
             plugin_dir,
         }
     })
+}
+
+/// Ctrl-C while Windows Terraform's apply waits for the answer to a create the API carried
+/// out: the console's Ctrl-C reaches every process of the console (here SIGINT to the process
+/// group, which wine turns into Ctrl-C for each), Terraform and the provider alike. The provider
+/// eats it and lives on; Terraform's StopProvider cancels the wait, the create adopts the key it
+/// made, and Terraform exits within [`EXIT_WITHIN`] with the key in state.
+#[tokio::test]
+async fn ctrl_c_during_a_windows_apply_keeps_the_key_that_landed() {
+    if !tools_ready() {
+        return;
+    }
+    let release = release();
+    let Some(fx) = windows_fixture(release).await else {
+        return;
+    };
+    fx.config(&KEY.config(&fx, &fx.name("ctrl_c"), ""));
+    let hold = fx
+        .sim()
+        .hold_answers(RequestMatcher::new(Method::POST, KEYS_PATH));
+    let mut apply = fx.command(
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+        &[("TF_LOG_PROVIDER", "DEBUG")],
+    );
+    apply
+        .process_group(0)
+        .kill_on_drop(true)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let terraform = apply.spawn().expect("start Windows Terraform");
+    let group = terraform.id().expect("running");
+    tokio::time::timeout(EXIT_WITHIN, hold.wait_held(1))
+        .await
+        .expect("the create reaches the simulator");
+    assert_eq!(fx.keys().len(), 1, "the create was carried out");
+    let provider = wine_process_of(&release.plugin_dir, "terraform-provider-supabase.exe")
+        .expect("the provider Windows Terraform started runs");
+
+    let interrupted = Instant::now();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", "--", &format!("-{group}")])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success(), "kill -INT the process group");
+    let out = tokio::time::timeout(EXIT_WITHIN, terraform.wait_with_output())
+        .await
+        .expect("Windows Terraform exits after Ctrl-C")
+        .expect("wait for Windows Terraform");
+    let took = interrupted.elapsed();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        stdout.contains("Interrupt received"),
+        "Terraform stopped on Ctrl-C:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stderr.contains("ignoring the console's interrupt"),
+        "the provider ate its Ctrl-C:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(ADOPTED),
+        "StopProvider ended the wait and the create adopted its key:\n{stderr}"
+    );
+    hold.release_all();
+    let state = fx.state().await;
+    let server = fx.keys();
+    assert_eq!(server.len(), 1, "one key, created once");
+    let id = support::acceptance::resource(&state, KEY.address)["values"]["id"].clone();
+    assert_eq!(id, server[0].id.as_str(), "the key that landed is in state");
+    let limit = Instant::now() + EXIT_WITHIN;
+    while !plugin::exited(provider) {
+        assert!(
+            Instant::now() < limit,
+            "the provider {provider} outlived its run"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!("Windows Terraform exited {took:.1?} after Ctrl-C with the key in state");
+    fx.assert_no_changes().await;
 }
 
 /// A fixture whose Terraform is Windows Terraform 1.15.5, pointed at the unzipped `.exe` by

@@ -24,7 +24,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use support::acceptance::Fixture;
-use support::cross::{self, on_path, released_zip, rust_target_installed, Package};
+use support::cross::{
+    self, on_path, released_zip, rust_target_installed, Package, PlatformRelease,
+};
 use support::key_resource::{self as steps, KeyResource};
 use support::plugin::{self, ClientCert, Plugin};
 use support::release::{OFFLINE, VERSION};
@@ -93,7 +95,6 @@ fn tools_ready() -> bool {
 /// manifest; the arm64 binary unzipped, and a wrapper that runs it under qemu.
 #[allow(dead_code)]
 struct Release {
-    dist: PathBuf,
     arm64_zip: PathBuf,
     amd64_zip: PathBuf,
     /// A directory holding only the wrapper `terraform-provider-supabase` (for dev_overrides).
@@ -108,26 +109,9 @@ struct Release {
 fn release() -> &'static Release {
     static RELEASE: OnceLock<Release> = OnceLock::new();
     RELEASE.get_or_init(|| {
-        // Leaked on purpose: the tests of this binary share it until the process exits.
-        let root = tempfile::Builder::new()
-            .prefix("arm64-release")
-            .tempdir()
-            .expect("temp dir")
-            .keep();
-        let dist = root.join("dist");
-        let arm64_zip = cross::zip_into(&dist, PLATFORM);
-        let amd64_zip = cross::pack_amd64_and_sum(&dist, AMD64_BINARY);
-
-        let unpacked = root.join("arm64");
-        let unzip = std::process::Command::new("unzip")
-            .args(["-q", "-o"])
-            .arg(&arm64_zip)
-            .arg("-d")
-            .arg(&unpacked)
-            .output()
-            .expect("unzip runs");
-        assert_success(&unzip, "unzip the linux_arm64 zip");
-        let binary = unpacked.join(format!("terraform-provider-supabase_v{VERSION}"));
+        let made = PlatformRelease::make(PLATFORM, AMD64_BINARY);
+        let (root, binary) = (made.root, made.binary);
+        let (arm64_zip, amd64_zip) = (made.zip, made.amd64_zip);
         let elf = std::fs::read(&binary).expect("the zip holds the binary");
         assert_eq!(&elf[..4], b"\x7fELF", "an ELF file");
         assert_eq!(elf[4], 2, "64-bit");
@@ -158,7 +142,6 @@ fn release() -> &'static Release {
         std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
             .unwrap();
         Release {
-            dist,
             arm64_zip,
             amd64_zip,
             plugin_dir,

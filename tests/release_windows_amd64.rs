@@ -32,10 +32,10 @@ use http::Method;
 use supabase_simulator::RequestMatcher;
 use support::acceptance::Fixture;
 use support::backend::SimOnly;
-use support::cross::{self, Package};
+use support::cross::{self, Package, PlatformRelease};
 use support::key_resource::{self as steps, KeyResource};
 use support::plugin::{self, ClientCert, Plugin};
-use support::release::{executable_name, zip_entries, VERSION};
+use support::release::{zip_entries, VERSION};
 use support::rpc::get_metadata;
 use support::terraform::{self, text, Terraform, Workdir};
 use support::windows;
@@ -89,25 +89,18 @@ struct Release {
 fn release() -> &'static Release {
     static RELEASE: OnceLock<Release> = OnceLock::new();
     RELEASE.get_or_init(|| {
-        // Leaked on purpose: the tests of this binary share it until the process exits.
-        let root = tempfile::Builder::new()
-            .prefix("windows-release")
-            .tempdir()
-            .expect("temp dir")
-            .keep();
-        let dist = root.join("dist");
-        let zip = cross::zip_into(&dist, PLATFORM);
-        let amd64_zip = cross::pack_amd64_and_sum(&dist, AMD64_BINARY);
-        let unpacked = root.join("windows");
-        support::release::unzip(&zip, &unpacked);
-        let exe = unpacked.join(format!("{}.exe", executable_name()));
-        let plugin_dir = root.join("plugins");
+        let made = PlatformRelease::make(PLATFORM, AMD64_BINARY);
+        let plugin_dir = made.root.join("plugins");
         std::fs::create_dir_all(&plugin_dir).unwrap();
-        std::fs::copy(&exe, plugin_dir.join("terraform-provider-supabase.exe")).unwrap();
+        std::fs::copy(
+            &made.binary,
+            plugin_dir.join("terraform-provider-supabase.exe"),
+        )
+        .unwrap();
         Release {
-            zip,
-            amd64_zip,
-            exe,
+            zip: made.zip,
+            amd64_zip: made.amd64_zip,
+            exe: made.binary,
             plugin_dir,
         }
     })

@@ -77,6 +77,16 @@ pub fn rust_target_installed(triple: &str) -> bool {
             .is_dir()
 }
 
+/// The name of the binary in a platform's zip (`.exe` on Windows).
+pub fn packaged_name(platform: &str) -> String {
+    let suffix = if platform.starts_with("windows_") {
+        ".exe"
+    } else {
+        ""
+    };
+    format!("{}{suffix}", executable_name())
+}
+
 /// The file name of a platform's zip.
 pub fn zip_name(platform: &str) -> String {
     format!("terraform-provider-supabase_{VERSION}_{platform}.zip")
@@ -205,12 +215,7 @@ pub async fn lock_from_mirror(
     let lock = work.lock_file().expect("a lock file");
     // A filesystem mirror gives `h1:` hashes (of each package's contents), one per platform.
     for package in packages {
-        let suffix = if package.platform.starts_with("windows_") {
-            ".exe"
-        } else {
-            ""
-        };
-        let h1 = expected_h1_as(package.binary, &format!("{}{suffix}", executable_name()));
+        let h1 = expected_h1_as(package.binary, &packaged_name(package.platform));
         assert!(
             lock.contains(&h1),
             "terraform {v}: the lock file records the {} package as {h1}:\n{lock}",
@@ -222,4 +227,38 @@ pub async fn lock_from_mirror(
         "terraform {v}: the lock file records version {VERSION}:\n{lock}"
     );
     (work, mirror)
+}
+
+/// What the tests of one test binary share for a platform: a DIST_DIR holding its zip and the
+/// linux_amd64 one (the suite's build) under one SHA256SUMS, and its zip unpacked. Made once per
+/// test binary, in a temporary directory kept until the process exits.
+pub struct PlatformRelease {
+    pub root: PathBuf,
+    pub zip: PathBuf,
+    pub amd64_zip: PathBuf,
+    /// The binary unpacked from `zip`.
+    pub binary: PathBuf,
+}
+
+impl PlatformRelease {
+    pub fn make(platform: &str, amd64_binary: &str) -> PlatformRelease {
+        let root = tempfile::Builder::new()
+            .prefix(&format!("{platform}-release"))
+            .tempdir()
+            .expect("temp dir")
+            .keep();
+        let dist = root.join("dist");
+        let zip = zip_into(&dist, platform);
+        let amd64_zip = pack_amd64_and_sum(&dist, amd64_binary);
+        let unpacked = root.join(platform);
+        super::release::unzip(&zip, &unpacked);
+        let binary = unpacked.join(packaged_name(platform));
+        assert!(binary.is_file(), "the zip holds {}", binary.display());
+        PlatformRelease {
+            root,
+            zip,
+            amd64_zip,
+            binary,
+        }
+    }
 }

@@ -7,8 +7,10 @@
 //! What runs that way: the zip's one member and the DLLs the binary imports (system ones only);
 //! the start-up contract (the `tcp` handshake line within PLUGIN_MIN_PORT..PLUGIN_MAX_PORT, mTLS
 //! with Terraform's certificate, any other client refused, Ctrl-C eaten as go-plugin's plugins
-//! do, Shutdown ends it); a provider whose Windows Terraform dies exits; and the secret key's
-//! create/refresh/update/import/destroy driven by Windows Terraform, the next plan empty.
+//! do, Shutdown ends it); a provider whose Windows Terraform dies exits; Ctrl-C during an apply
+//! keeps the key that landed (StopProvider still cancels); the secret key's
+//! create/refresh/update/import/destroy driven by Windows Terraform, the next plan empty; and
+//! `terraform providers lock -fs-mirror` accepts the zip.
 //!
 //! Over plain HTTP only: under wine the provider cannot make HTTPS calls, because wine's crypt32
 //! refuses the certificate chain engine rustls-platform-verifier asks for

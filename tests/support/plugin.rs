@@ -280,7 +280,10 @@ impl Plugin {
     /// Asserts a session presenting `cert` (None: no client certificate) is refused, whether the
     /// TLS handshake, the connection or the first RPC reports it.
     pub async fn assert_refuses(&self, cert: Option<&ClientCert>, who: &str) {
-        let channel = match super::rpc::within("connect", self.connect_as(cert)).await {
+        let connected = tokio::time::timeout(START_TIMEOUT, self.connect_as(cert))
+            .await
+            .expect("connect answers within the start timeout");
+        let channel = match connected {
             Err(error) => {
                 eprintln!("{who}: refused at connect: {error:?}");
                 return;
@@ -288,11 +291,12 @@ impl Plugin {
             Ok(channel) => channel,
         };
         let mut client = provider_client(channel);
-        let result = super::rpc::within(
-            "GetMetadata",
+        let result = tokio::time::timeout(
+            START_TIMEOUT,
             client.get_metadata(tfplugin6::get_metadata::Request {}),
         )
-        .await;
+        .await
+        .expect("GetMetadata answers within the start timeout");
         match result {
             Err(status) => eprintln!("{who}: refused at the first call: {status:?}"),
             Ok(response) => panic!("{who} was served: {response:?}"),

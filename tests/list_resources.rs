@@ -20,9 +20,8 @@ use support::acceptance::{actions, folded, resource, stderr, Fixture};
 use support::backend::SimOnly;
 use support::keys::{assert_holds_none, key_values, keys_path, list_requests, reveal_requests};
 use support::scale::requests_since;
-use support::terraform::{self, assert_success, text, Terraform};
+use support::terraform::{self, assert_success, text};
 
-const NEEDS: &str = "terraform query and list resources need Terraform 1.14";
 const QUERY_FILE: &str = "keys.tfquery.hcl";
 const GENERATED: &str = "generated.tf";
 const SECRET: &str = "supabase_secret_api_key";
@@ -32,20 +31,6 @@ const UNKNOWN_PROJECT: &str = "zyxwvutsrqponmlkjihg";
 /// The lines of [`query_file`] that hold each block's `project_ref`.
 const SECRET_REF_LINE: usize = 4;
 const PUBLISHABLE_REF_LINE: usize = 11;
-
-/// The Terraforms of this test that have `terraform query`; a skip is recorded for the others.
-fn with_query() -> Vec<Terraform> {
-    terraform::all()
-        .into_iter()
-        .filter(|tf| {
-            let ok = tf.at_least((1, 14, 0));
-            if !ok {
-                terraform::skip(tf, NEEDS);
-            }
-            ok
-        })
-        .collect()
-}
 
 /// A `.tfquery.hcl` with a `list` block for each key type.
 fn query_file(secret_ref: &str, publishable_ref: &str) -> String {
@@ -285,7 +270,7 @@ fn assert_no_crash(what: &str, output: &str) {
 
 #[tokio::test]
 async fn query_lists_every_key_and_the_pruned_generated_configuration_imports_the_others() {
-    for tf in with_query() {
+    for tf in terraform::with_query() {
         let started = Instant::now();
         let version = tf.version_string();
         let Some(mut fx) = Fixture::sim_only(&tf, SimOnly::QueriesEveryKey).await else {
@@ -616,7 +601,7 @@ resource "supabase_secret_api_key" "managed" {{
 
 #[tokio::test]
 async fn query_errors_point_at_the_project_ref_line() {
-    for tf in with_query() {
+    for tf in terraform::with_query() {
         let version = tf.version_string();
         let Some(mut fx) = Fixture::sim_only(&tf, SimOnly::QueriesEveryKey).await else {
             continue;

@@ -12,8 +12,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use http::Method;
-use supabase_simulator::{ApiKey, KeySeed, LoggedRequest, Permissions, RequestMatcher, Simulator};
-use support::acceptance::{PROJECT, TOKEN};
+use supabase_simulator::{
+    ApiKey, KeySeed, LoggedRequest, RequestMatcher, Simulator, SimulatorConfig,
+};
+use support::acceptance::{simulator_with_project, PROJECT, TOKEN};
 use support::keys::{keys_path, list_requests};
 use support::plugin::{tfplugin6 as pb, Plugin, Session};
 use support::rpc::{
@@ -66,11 +68,7 @@ struct Harness {
 
 impl Harness {
     async fn start() -> Harness {
-        let sim = Simulator::start(Default::default())
-            .await
-            .expect("simulator starts");
-        sim.add_project(PROJECT);
-        sim.add_token(TOKEN, Permissions::all());
+        let sim = simulator_with_project(SimulatorConfig::default()).await;
         let cert = support::plugin::ClientCert::terraform_like();
         let command = Plugin::command_configured_by_block(Some(&cert));
         let plugin = Plugin::spawn(command, Some(cert)).await;

@@ -9,8 +9,8 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use supabase_simulator::{ApiKey, KeySeed, Permissions, Simulator, SimulatorConfig};
-use support::acceptance::{PROJECT, TOKEN};
+use supabase_simulator::{ApiKey, KeySeed, Simulator, SimulatorConfig};
+use support::acceptance::{simulator_with_project, PROJECT, TOKEN};
 use support::plugin::{tfplugin6 as pb, Plugin};
 use support::rpc::{
     answer, assert_no_errors, errors, get_metadata, get_provider_schema, identity_shapes, string,
@@ -36,11 +36,7 @@ struct Harness {
 
 impl Harness {
     async fn start() -> Harness {
-        let sim = Simulator::start(SimulatorConfig::default())
-            .await
-            .expect("simulator starts");
-        sim.add_project(PROJECT);
-        sim.add_token(TOKEN, Permissions::all());
+        let sim = simulator_with_project(SimulatorConfig::default()).await;
         let plugin = Plugin::start(&[
             ("SUPABASE_ACCESS_TOKEN", TOKEN),
             ("SUPABASE_API_ENDPOINT", &sim.base_url()),

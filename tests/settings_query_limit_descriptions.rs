@@ -17,7 +17,7 @@ use serde_json::Value as Json;
 use supabase_simulator::KeySeed;
 use support::acceptance::{folded, resource, stderr, Fixture};
 use support::backend::SimOnly;
-use support::terraform::{self, text, Terraform};
+use support::terraform::{self, text};
 
 const PROVIDER_ADDR: &str = "provider[\"registry.terraform.io/supabase-rs/supabase\"]";
 
@@ -149,20 +149,6 @@ async fn a_bad_setting_from_the_environment_names_the_variable_and_a_valid_value
 const SECRET: &str = "supabase_secret_api_key";
 const PUBLISHABLE: &str = "supabase_publishable_api_key";
 
-/// The Terraforms of this test that have `terraform query`; a skip is recorded for the others.
-fn with_query() -> Vec<Terraform> {
-    terraform::all()
-        .into_iter()
-        .filter(|tf| {
-            let ok = tf.at_least((1, 14, 0));
-            if !ok {
-                terraform::skip(tf, "terraform query and list resources need Terraform 1.14");
-            }
-            ok
-        })
-        .collect()
-}
-
 /// A `list` block of `type_name` in `project`, with `limit = N` when given.
 fn list_block(type_name: &str, project: &str, limit: Option<usize>) -> String {
     let limit = limit.map_or(String::new(), |n| format!("  limit    = {n}\n"));
@@ -180,7 +166,7 @@ fn listed(stdout: &str, type_name: &str) -> usize {
 
 #[tokio::test]
 async fn a_query_cut_by_its_limit_warns_with_the_total_and_the_limit_to_set() {
-    for tf in with_query() {
+    for tf in terraform::with_query() {
         let version = tf.version_string();
         let Some(fx) = Fixture::sim_only(&tf, SimOnly::QueriesEveryKey).await else {
             continue;
@@ -283,7 +269,7 @@ async fn a_query_cut_by_its_limit_warns_with_the_total_and_the_limit_to_set() {
 
 #[tokio::test]
 async fn a_query_needs_the_required_variables_as_a_plan_does() {
-    for tf in with_query() {
+    for tf in terraform::with_query() {
         let version = tf.version_string();
         let Some(fx) = Fixture::sim_only(&tf, SimOnly::QueriesEveryKey).await else {
             continue;

@@ -30,6 +30,14 @@ pub const REVEAL_DENIALS: [RevealDenial; 3] = [
     RevealDenial::Null,
 ];
 
+/// A simulator holding the project [`PROJECT`], which [`TOKEN`] may do anything in.
+pub async fn simulator_with_project(config: SimulatorConfig) -> Simulator {
+    let sim = Simulator::start(config).await.expect("simulator starts");
+    sim.add_project(PROJECT);
+    sim.add_token(TOKEN, Permissions::all());
+    sim
+}
+
 /// Where a fixture's requests go.
 enum Backend {
     Simulator(Simulator),
@@ -91,9 +99,7 @@ impl Fixture {
     }
 
     async fn simulated(tf: &Terraform, config: SimulatorConfig) -> Fixture {
-        let sim = Simulator::start(config).await.expect("simulator starts");
-        sim.add_project(PROJECT);
-        sim.add_token(TOKEN, Permissions::all());
+        let sim = simulator_with_project(config).await;
         let env = vec![
             ("SUPABASE_ACCESS_TOKEN".to_string(), TOKEN.to_string()),
             ("SUPABASE_API_ENDPOINT".to_string(), sim.base_url()),

@@ -143,6 +143,24 @@ pub fn current_test() -> String {
     format!("{}::{}", env!("CARGO_CRATE_NAME"), test_name())
 }
 
+/// Why a Terraform older than 1.14 skips a test of list resources.
+pub const QUERY_NEEDS: &str = "terraform query and list resources need Terraform 1.14";
+
+/// The Terraforms of the current test ([`all`]) that have `terraform query`; a skip is
+/// recorded for the others.
+pub fn with_query() -> Vec<Terraform> {
+    all()
+        .into_iter()
+        .filter(|tf| {
+            let ok = tf.at_least((1, 14, 0));
+            if !ok {
+                skip(tf, QUERY_NEEDS);
+            }
+            ok
+        })
+        .collect()
+}
+
 /// The Terraform on PATH, if it runs (any version).
 pub fn on_path() -> Option<Terraform> {
     which("terraform").and_then(|path| probe(&path))

@@ -205,12 +205,10 @@ case "$mode" in
       echo "${cargo_triples[*]}: built in $((SECONDS - started)) s (one cargo build)" >&2
     fi
     if [ ${#zig_triples[@]} -gt 0 ]; then
-      started=$SECONDS
-      build_darwin release "${zig_triples[@]}"
+      build_darwin release "${zig_triples[@]}"   # says how long it took
       for j in "${!zig_indices[@]}"; do
         binaries[zig_indices[j]]=${built_binaries[$j]}
       done
-      echo "${zig_triples[*]}: built in $((SECONDS - started)) s (one cargo zigbuild)" >&2
     fi
     # Every build succeeded: only now is DIST_DIR touched, and this version starts afresh.
     mkdir -p "$dist"
